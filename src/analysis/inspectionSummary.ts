@@ -1,0 +1,178 @@
+// Reduces an Inspection to what the panel needs up front (the summary), and answers the panel's
+// questions from the full Inspection: in the engine process, or in the offline report's page.
+
+import { attentionGroupKey, Inspection, StackInspection, Tensor } from '../protocol/inspection';
+import type { AttentionGroupSummary, FfnUnit, InspectionSummary, LayerStats, NeighborToken, PanelDataMethods, StackProjection, StackSummary } from '../protocol/panelData';
+import { THUMBNAIL_SIZE } from '../protocol/panelData';
+import { headMean, headSlice, layerSlice, rollout, thumbnails } from './attentionMath';
+import { pca2 } from './pca';
+
+export function summarize(inspection: Inspection, id: string): InspectionSummary {
+  const groups: AttentionGroupSummary[] = inspection.attention.map((group) => {
+    const [layers, heads, queries, keys] = group.tensor.dims;
+    return {
+      key: attentionGroupKey(inspection.family, group.stack, group.kind),
+      stack: group.stack,
+      kind: group.kind,
+      layers,
+      heads,
+      queries,
+      keys,
+      queryStack: group.stack,
+      keyStack: group.kind === 'cross' ? 'encoder' : group.stack,
+      thumbnails: thumbnails(group.tensor, THUMBNAIL_SIZE),
+    };
+  });
+  return {
+    id,
+    modelName: inspection.modelName,
+    family: inspection.family,
+    executionProvider: inspection.executionProvider,
+    text: inspection.text,
+    target: inspection.target,
+    stacks: inspection.stacks.map(summarizeStack),
+    groups,
+    timingsMs: inspection.timingsMs,
+    notices: inspection.notices,
+  };
+}
+
+function summarizeStack(stack: StackInspection): StackSummary {
+  const hidden = stack.hiddenStates;
+  const base = {
+    stack: stack.stack,
+    tokens: stack.tokens,
+    ffnWidth: stack.ffnActivations?.dims[2],
+    hasLogitLens: stack.logitLens !== undefined || stack.deferredLogitLens !== undefined,
+    hasProjection: hidden !== undefined || stack.embeddings !== undefined,
+    hasEmbeddings: stack.embeddings !== undefined,
+  };
+  if (!hidden) return base;
+  const [layers, tokens, width] = hidden.dims;
+  const norms = new Float32Array(layers * tokens);
+  const stats: LayerStats[] = [];
+  for (let layer = 0; layer < layers; layer++) {
+    const slice = hidden.data.subarray(layer * tokens * width, (layer + 1) * tokens * width);
+    let sum = 0;
+    let squares = 0;
+    let maxAbs = 0;
+    let normSum = 0;
+    for (let t = 0; t < tokens; t++) {
+      let norm = 0;
+      for (let d = 0; d < width; d++) {
+        const value = slice[t * width + d];
+        sum += value;
+        norm += value * value;
+        maxAbs = Math.max(maxAbs, Math.abs(value));
+      }
+      squares += norm;
+      norms[layer * tokens + t] = Math.sqrt(norm);
+      normSum += Math.sqrt(norm);
+    }
+    const count = tokens * width;
+    const mean = sum / count;
+    stats.push({ mean, std: Math.sqrt(Math.max(0, squares / count - mean * mean)), maxAbs, meanNorm: normSum / tokens });
+  }
+  return { ...base, hiddenSize: width, norms: { dims: [layers, tokens], data: norms }, stats };
+}
+
+/** The PCA of a stack: each layer's hidden states (signs aligned layer to layer) and the embedding lookup. */
+export function stackProjection(stack: StackInspection): StackProjection {
+  const embeddingProjection = stack.embeddings ? { dims: [stack.tokens.length, 2], data: pca2(stack.embeddings.data, stack.embeddings.dims[0], stack.embeddings.dims[1]).coords } : undefined;
+  const hidden = stack.hiddenStates;
+  if (!hidden) return { embeddingProjection };
+  const [layers, tokens, width] = hidden.dims;
+  const projection = new Float32Array(layers * tokens * 2);
+  const explained: [number, number][] = [];
+  for (let layer = 0; layer < layers; layer++) {
+    const { coords, explained: ratio } = pca2(hidden.data.subarray(layer * tokens * width, (layer + 1) * tokens * width), tokens, width);
+    alignSigns(coords, layer > 0 ? projection.subarray((layer - 1) * tokens * 2, layer * tokens * 2) : undefined);
+    projection.set(coords, layer * tokens * 2);
+    explained.push([ratio[0], ratio[1]]);
+  }
+  return { projection: { dims: [layers, tokens, 2], data: projection }, explained, embeddingProjection };
+}
+
+/** Flips components so a token does not jump to the mirror side between layers. */
+function alignSigns(coords: Float32Array, previous: Float32Array | undefined): void {
+  for (let component = 0; component < 2; component++) {
+    let agreement = 0;
+    for (let i = component; i < coords.length; i += 2) agreement += previous ? coords[i] * previous[i] : coords[i] ** 3;
+    if (agreement < 0) for (let i = component; i < coords.length; i += 2) coords[i] = -coords[i];
+  }
+}
+
+export function groupTensor(inspection: Inspection, key: string): Tensor {
+  const group = inspection.attention.find((entry) => attentionGroupKey(inspection.family, entry.stack, entry.kind) === key);
+  if (!group) throw new RangeError(`no attention group ${key}`);
+  return group.tensor;
+}
+
+function nearest(inspection: Inspection, params: PanelDataMethods['neighbors']['params']): NeighborToken[] {
+  const hidden = inspection.stacks.find((stack) => stack.stack === params.stack)?.hiddenStates;
+  if (!hidden) return [];
+  const [, tokens, width] = hidden.dims;
+  const at = (token: number) => hidden.data.subarray((params.layer * tokens + token) * width, (params.layer * tokens + token + 1) * width);
+  const norm = (vector: Float32Array) => {
+    let sum = 0;
+    for (let d = 0; d < width; d++) sum += vector[d] * vector[d];
+    return Math.sqrt(sum) || 1;
+  };
+  const query = at(params.token);
+  const queryNorm = norm(query);
+  const scored: NeighborToken[] = [];
+  for (let token = 0; token < tokens; token++) {
+    if (token === params.token) continue;
+    const vector = at(token);
+    let dot = 0;
+    for (let d = 0; d < width; d++) dot += vector[d] * query[d];
+    scored.push({ index: token, cosine: dot / (norm(vector) * queryNorm) });
+  }
+  return scored.sort((a, b) => b.cosine - a.cosine).slice(0, params.count);
+}
+
+function topUnits(inspection: Inspection, params: PanelDataMethods['ffnTopUnits']['params']): FfnUnit[] {
+  const ffn = inspection.stacks.find((stack) => stack.stack === params.stack)?.ffnActivations;
+  if (!ffn) return [];
+  const [layers, tokens, width] = ffn.dims;
+  if (params.layer < 0 || params.layer >= layers || params.token < 0 || params.token >= tokens) throw new RangeError(`no FFN activations at layer ${params.layer}, token ${params.token}`);
+  const row = ffn.data.subarray((params.layer * tokens + params.token) * width, (params.layer * tokens + params.token + 1) * width);
+  return [...row.keys()].sort((a, b) => row[b] - row[a]).slice(0, params.count).map((unit) => ({ unit, value: row[unit] }));
+}
+
+/** Answers a panel question from the full inspection. */
+export function answerPanelQuestion<K extends keyof PanelDataMethods>(inspection: Inspection, method: K, params: PanelDataMethods[K]['params']): PanelDataMethods[K]['result'] {
+  type Params<M extends keyof PanelDataMethods> = PanelDataMethods[M]['params'];
+  switch (method) {
+    case 'attentionHead': {
+      const p = params as Params<'attentionHead'>;
+      return headSlice(groupTensor(inspection, p.group), p.layer, p.head) as PanelDataMethods[K]['result'];
+    }
+    case 'attentionLayer': {
+      const p = params as Params<'attentionLayer'>;
+      return layerSlice(groupTensor(inspection, p.group), p.layer) as PanelDataMethods[K]['result'];
+    }
+    case 'attentionMean': {
+      const p = params as Params<'attentionMean'>;
+      return headMean(groupTensor(inspection, p.group), p.layer) as PanelDataMethods[K]['result'];
+    }
+    case 'attentionRollout':
+      return rollout(groupTensor(inspection, (params as Params<'attentionRollout'>).group)) as PanelDataMethods[K]['result'];
+    case 'neighbors':
+      return nearest(inspection, params as Params<'neighbors'>) as PanelDataMethods[K]['result'];
+    case 'projection': {
+      const stack = inspection.stacks.find((entry) => entry.stack === (params as Params<'projection'>).stack);
+      if (!stack) throw new RangeError(`no ${(params as Params<'projection'>).stack} stack`);
+      return stackProjection(stack) as PanelDataMethods[K]['result'];
+    }
+    case 'logitLens': {
+      const stack = inspection.stacks.find((entry) => entry.stack === (params as Params<'logitLens'>).stack);
+      if (!stack?.logitLens) throw new RangeError(`no logit lens for the ${(params as Params<'logitLens'>).stack} stack`);
+      return stack.logitLens as PanelDataMethods[K]['result'];
+    }
+    case 'ffnTopUnits':
+      return topUnits(inspection, params as Params<'ffnTopUnits'>) as PanelDataMethods[K]['result'];
+    default:
+      throw new RangeError(`unknown panel question ${String(method)}`);
+  }
+}

@@ -1,0 +1,63 @@
+// `transformer-inspector translate`: text from the arguments, or standard input line by line
+// (exactly one output line per input line, so whole files can be translated in batch).
+
+import { createInterface } from 'node:readline';
+import type { Engine } from '../engine/engine';
+import { errorMessage } from '../engine/engineError';
+import type { Tensor, Translation } from '../protocol/inspection';
+
+export interface TranslateOptions {
+  readonly texts: readonly string[];
+  readonly targetLanguage?: string;
+  readonly beamSize?: number;
+  readonly json: boolean;
+}
+
+export async function runTranslate(engine: Engine, options: TranslateOptions): Promise<number> {
+  const translateLine = async (line: string): Promise<string> => {
+    if (line.trim() === '') return options.json ? JSON.stringify({ source: line, translation: '' }) : '';
+    const translation = await engine.translate(line, { targetLanguage: options.targetLanguage, beamSize: options.beamSize });
+    for (const notice of translation.notices) process.stderr.write(`note: ${notice}\n`);
+    return options.json ? JSON.stringify(translationJson(translation)) : translation.text.replace(/[\r\n]+/g, ' ');
+  };
+  if (options.texts.length > 0) {
+    process.stdout.write(`${await translateLine(options.texts.join(' '))}\n`);
+    return 0;
+  }
+  let failures = 0;
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    try {
+      process.stdout.write(`${await translateLine(line)}\n`);
+    } catch (error) {
+      // Keep one output line per input line; say what went wrong on stderr.
+      failures++;
+      process.stderr.write(`error: ${errorMessage(error)}\n`);
+      process.stdout.write('\n');
+    }
+  }
+  return failures ? 1 : 0;
+}
+
+function rows(tensor: Tensor | undefined): number[][] {
+  if (!tensor) return [];
+  const [count, width] = tensor.dims;
+  return Array.from({ length: count }, (_, row) => Array.from(tensor.data.subarray(row * width, (row + 1) * width), (value) => Number(value.toPrecision(4))));
+}
+
+function translationJson(translation: Translation) {
+  const token = ({ id, text, start, end, special }: Translation['tokens'][number]) => ({ id, text, start, end, special });
+  return {
+    source: translation.sourceText,
+    translation: translation.text,
+    targetLanguage: translation.targetLanguage,
+    sourceTokens: translation.sourceTokens.map(token),
+    tokens: translation.tokens.map(token),
+    score: Number(translation.score.toFixed(4)),
+    normalizedScore: Number(translation.normalizedScore.toFixed(4)),
+    finished: translation.finished,
+    /** [generated][source]: head- and layer-averaged cross-attention. */
+    alignment: rows(translation.alignment),
+    timingsMs: Object.fromEntries(Object.entries(translation.timingsMs).map(([key, ms]) => [key, Number(ms.toFixed(2))])),
+    notices: translation.notices,
+  };
+}

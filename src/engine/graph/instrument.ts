@@ -1,0 +1,145 @@
+// Turns the probes of one ONNX file into extra graph outputs. Probes inside the branches of a
+// merged decoder's `If` are routed out through new If outputs. The edited model is spliced into
+// the original bytes, so weights and unknown fields are copied untouched.
+
+import { onnx } from 'onnx-proto';
+import { GraphScope } from './graphScope';
+import { OnnxFile } from './onnxFile';
+import { buildLensHead, LENS_TOP_K } from './lensHead';
+import { findStackProbes, StackProbes } from './probeFinder';
+import { lengthDelimited, readFields } from './protoWire';
+
+const MODEL_GRAPH_FIELD = 7;
+const GRAPH_NODE_FIELD = 1;
+const GRAPH_OUTPUT_FIELD = 12;
+/** Prefix of outputs added for probes inside If branches. */
+const PROBE_OUTPUT_PREFIX = 'inspector_probe:';
+const LOGITS = 'logits';
+
+/** Probe keys: `self.3`, `cross.0`, `hidden.0`…`hidden.L`, `embedding`. */
+export type ProbeKey = string;
+
+export interface InstrumentedModel {
+  readonly bytes: Uint8Array;
+  /** The output head as its own model (the logit lens), where the graph has logits and one can be cut out. */
+  readonly lensHead?: Uint8Array;
+  /** Probe key → name of the graph output that carries it. */
+  readonly outputs: ReadonlyMap<ProbeKey, string>;
+  readonly probes: StackProbes;
+}
+
+export function probeKeys(probes: StackProbes): Map<ProbeKey, string> {
+  const keys = new Map<ProbeKey, string>();
+  for (const probe of probes.attention) keys.set(`${probe.kind}.${probe.layer}`, probe.tensor);
+  probes.hiddenStates?.forEach((tensor, layer) => keys.set(`hidden.${layer}`, tensor));
+  probes.ffn?.forEach((tensor, layer) => keys.set(`ffn.${layer}`, tensor));
+  if (probes.lensInput && probes.lensInput !== probes.hiddenStates?.at(-1)) keys.set('lens', probes.lensInput);
+  if (probes.embedding) keys.set('embedding', probes.embedding);
+  return keys;
+}
+
+function valueInfo(name: string, elemType: number): onnx.ValueInfoProto {
+  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType } } });
+}
+
+export function instrument(file: OnnxFile): InstrumentedModel {
+  const scope = new GraphScope(file.graph);
+  const probes = findStackProbes(scope);
+  if (probes.attention.length > 0 || !file.graph.node.some((node) => node.opType === 'If')) {
+    return instrumentMainGraph(file, scope, probes);
+  }
+  return instrumentBranches(file, scope) ?? instrumentMainGraph(file, scope, probes);
+}
+
+function instrumentMainGraph(file: OnnxFile, scope: GraphScope, probes: StackProbes): InstrumentedModel {
+  const outputs = new Map<ProbeKey, string>();
+  const added: Uint8Array[] = [];
+  const addedNames = new Set<string>();
+  for (const [key, tensor] of probeKeys(probes)) {
+    outputs.set(key, tensor);
+    if (scope.outputs.has(tensor) || addedNames.has(tensor)) continue;
+    addedNames.add(tensor);
+    added.push(onnx.ValueInfoProto.encode(valueInfo(tensor, scope.elemType(tensor))).finish());
+  }
+  const lensHead = probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
+  return { bytes: spliceGraph(file.bytes, new Map(), added), lensHead, outputs, probes };
+}
+
+/** Merged decoders: the same probe is taken from whichever branch runs. */
+function instrumentBranches(file: OnnxFile, scope: GraphScope): InstrumentedModel | undefined {
+  const index = file.graph.node.findIndex((node) => node.opType === 'If');
+  const original = file.graph.node[index];
+  const node = onnx.NodeProto.decode(onnx.NodeProto.encode(original).finish());
+  const branch = (name: string) => node.attribute.find((attribute) => attribute.name === name)?.g;
+  const thenGraph = branch('then_branch');
+  const elseGraph = branch('else_branch');
+  if (!thenGraph?.output || !elseGraph?.output) return undefined;
+  const thenOutputs = thenGraph.output;
+  const elseOutputs = elseGraph.output;
+  const thenScope = new GraphScope(thenGraph, scope);
+  const elseScope = new GraphScope(elseGraph, scope);
+  const thenProbes = findStackProbes(thenScope);
+  const elseProbes = findStackProbes(elseScope);
+  if (thenProbes.attention.length === 0 && elseProbes.attention.length === 0) return undefined;
+  const thenKeys = probeKeys(thenProbes);
+  const elseKeys = probeKeys(elseProbes);
+
+  const outputs = new Map<ProbeKey, string>();
+  const added: Uint8Array[] = [];
+  for (const [key, thenTensor] of thenKeys) {
+    const elseTensor = elseKeys.get(key);
+    if (!elseTensor) continue;
+    const thenPosition = thenOutputs.findIndex((output) => output.name === thenTensor);
+    if (thenPosition >= 0 && elseOutputs[thenPosition]?.name === elseTensor) {
+      outputs.set(key, node.output[thenPosition]);
+      continue;
+    }
+    const outerName = `${PROBE_OUTPUT_PREFIX}${key}`;
+    const elemType = thenScope.elemType(thenTensor);
+    thenOutputs.push(valueInfo(thenTensor, elemType));
+    elseOutputs.push(valueInfo(elseTensor, elseScope.elemType(elseTensor)));
+    node.output.push(outerName);
+    added.push(onnx.ValueInfoProto.encode(valueInfo(outerName, elemType)).finish());
+    outputs.set(key, outerName);
+  }
+  // Report what both branches can show; the caller runs the no-cache branch for inspection.
+  const probes: StackProbes = {
+    attention: elseProbes.attention.filter((probe) => outputs.has(`${probe.kind}.${probe.layer}`)),
+    hiddenStates: elseProbes.hiddenStates?.every((_, layer) => outputs.has(`hidden.${layer}`)) ? elseProbes.hiddenStates : undefined,
+    ffn: elseProbes.ffn?.every((_, layer) => outputs.has(`ffn.${layer}`)) ? elseProbes.ffn : undefined,
+    lensInput: elseProbes.lensInput,
+    embedding: outputs.has('embedding') ? elseProbes.embedding : undefined,
+    tokenInput: elseProbes.tokenInput,
+    unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
+  };
+  const replacement = new Map([[index, onnx.NodeProto.encode(node).finish()]]);
+  // The head of the no-cache branch reads the same hidden states the inspection reports.
+  const logitsPosition = original.output?.indexOf(LOGITS) ?? -1;
+  const branchLogits = logitsPosition >= 0 ? elseOutputs[logitsPosition]?.name : undefined;
+  const lensHead = probes.lensInput && branchLogits ? buildLensHead(file.model, elseScope, probes.lensInput, branchLogits, LENS_TOP_K) : undefined;
+  return { bytes: spliceGraph(file.bytes, replacement, added), lensHead, outputs, probes };
+}
+
+function dedupe<T extends { what: string }>(items: readonly T[]): T[] {
+  return items.filter((item, i) => items.findIndex((other) => other.what === item.what) === i);
+}
+
+/** Copies the model, replacing some graph nodes and appending graph outputs. */
+function spliceGraph(model: Uint8Array, replaceNodes: ReadonlyMap<number, Uint8Array>, appendOutputs: readonly Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const field of readFields(model)) {
+    if (field.fieldNumber !== MODEL_GRAPH_FIELD) {
+      parts.push(model.subarray(field.start, field.end));
+      continue;
+    }
+    const graphParts: Uint8Array[] = [];
+    let nodeIndex = 0;
+    for (const graphField of readFields(model, field.payloadStart, field.end)) {
+      const replacement = graphField.fieldNumber === GRAPH_NODE_FIELD ? replaceNodes.get(nodeIndex++) : undefined;
+      graphParts.push(...(replacement ? lengthDelimited(GRAPH_NODE_FIELD, [replacement]) : [model.subarray(graphField.start, graphField.end)]));
+    }
+    for (const output of appendOutputs) graphParts.push(...lengthDelimited(GRAPH_OUTPUT_FIELD, [output]));
+    parts.push(...lengthDelimited(MODEL_GRAPH_FIELD, graphParts));
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,232 @@
+// Runs a loaded model once on a text (and, for encoder-decoder models, a target text fed by
+// teacher forcing) and gathers every probe into an Inspection of typed arrays.
+
+import type * as ort from 'onnxruntime-node';
+import type { AttentionGroup, Inspection, StackInspection, Tensor, Token } from '../protocol/inspection';
+import { EngineError } from './engineError';
+import { languageTokenFor } from './languages';
+import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
+import { logitLensOf } from './logitLens';
+import { buildFeeds, toFloat32 } from './modelFeeds';
+import { configNumber } from './modelFolder';
+import { providerDisplayName } from './sessionFactory';
+
+export const DEFAULT_MAX_TOKENS = 512;
+/** Logits beyond this many values (tokens × vocabulary) are left out of an inspection. */
+const MAX_LOGIT_VALUES = 4_000_000;
+
+export interface InspectRequest {
+  readonly text: string;
+  /** Decoder text for encoder-decoder models (teacher forcing). */
+  readonly target?: string;
+  /** Second segment of a sentence pair, for encoder-only models (token type ids 1 where the model takes them). */
+  readonly pair?: string;
+  /** Cap on tokens per sequence; the model's own maximum always applies. */
+  readonly maxTokens?: number;
+  /** For models with language tokens: the language to translate into, or `auto`. */
+  readonly targetLanguage?: string;
+  /** `on-demand`: the logit lens is computed when first asked for (the panel's inspections). */
+  readonly logitLens?: LensTiming;
+}
+
+export type LensTiming = 'now' | 'on-demand';
+
+export interface Encoded {
+  readonly tokens: Token[];
+  readonly text: string;
+  /** Token type (segment) ids of a sentence pair; absent means all 0. */
+  readonly typeIds?: readonly number[];
+}
+
+export async function inspect(model: LoadedModel, request: InspectRequest): Promise<Inspection> {
+  const started = performance.now();
+  if (request.text.trim() === '') throw new EngineError('input', 'Nothing to inspect: the text is empty.');
+  const limit = Math.min(model.maxPositions, request.maxTokens ?? DEFAULT_MAX_TOKENS);
+  const notices: string[] = [];
+  const source = request.pair !== undefined
+    ? encodePair(model, request.text, request.pair, limit)
+    : encodeWithinLimit(model, request.text, limit, true, notices, request.targetLanguage);
+  const target = model.spec.family === 'encoder-decoder' ? decoderInput(model, request.target ?? '', limit, notices) : undefined;
+  const tokenizeMs = performance.now() - started;
+  const inspection = await inspectTokens(model, { source, target, notices, logitLens: request.logitLens });
+  const timingsMs = { tokenize: tokenizeMs, ...inspection.timingsMs, total: performance.now() - started };
+  return { ...inspection, timingsMs };
+}
+
+export interface TokenInput {
+  readonly source: Encoded;
+  /** Decoder tokens (starting with the decoder start token) for encoder-decoder models. */
+  readonly target?: Encoded;
+  readonly notices?: readonly string[];
+  readonly logitLens?: LensTiming;
+}
+
+/** Runs already-tokenized input; the level at which results are compared with reference runs. */
+export async function inspectTokens(model: LoadedModel, input: TokenInput): Promise<Inspection> {
+  const started = performance.now();
+  const notices = [...model.spec.notices, ...model.info.unobservable.map((entry) => `Not observable: ${entry.what} — ${entry.why}`), ...(input.notices ?? [])];
+  const timingsMs: Record<string, number> = {};
+  const stacks: StackInspection[] = [];
+  const attention: AttentionGroup[] = [];
+  let logits: Tensor | undefined;
+  let encoderOutput: ort.Tensor | undefined;
+  for (const runtime of model.stacks) {
+    const tokens = runtime.stack === 'decoder' && input.target ? input.target.tokens : input.source.tokens;
+    const runStarted = performance.now();
+    const typeIds = runtime.stack === 'decoder' && input.target ? undefined : input.source.typeIds;
+    const feeds = buildFeeds(runtime.inputs, { ids: tokens.map((token) => token.id), typeIds, encoderHiddenStates: encoderOutput });
+    const outputs = await runtime.session.run(feeds, fetchList(runtime));
+    timingsMs[runtime.stack] = performance.now() - runStarted;
+    if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
+    const stack = stackInspection(runtime, tokens, outputs);
+    const lens = logitLensOf(runtime, outputs, stack.hiddenStates, model.tokenizer);
+    if (lens && input.logitLens === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
+    else stacks.push({ ...stack, logitLens: lens && (await lens()) });
+    attention.push(...attentionGroups(runtime, outputs));
+    if (outputs.logits) logits = logitsOf(outputs.logits, notices);
+  }
+  timingsMs.total = performance.now() - started;
+  return {
+    modelName: model.spec.name,
+    family: model.spec.family,
+    executionProvider: providerDisplayName(model.stacks[0].provider),
+    text: input.source.text,
+    target: input.target?.text,
+    stacks,
+    attention,
+    logits,
+    timingsMs,
+    notices,
+  };
+}
+
+/** Tokens of `text` within `limit`, cutting the text (with a notice) where it is longer. */
+export function encodeWithinLimit(
+  model: LoadedModel,
+  text: string,
+  limit: number,
+  addSpecialTokens: boolean,
+  notices: string[],
+  targetLanguage?: string,
+  /** Source text of a bilingual model gets the target-language token; decoder text never does. */
+  languageToken = addSpecialTokens,
+): Encoded {
+  const encode = (value: string) => {
+    const tokens = model.tokenizer.encode(value, { addSpecialTokens });
+    return languageToken ? withLanguageToken(model, tokens, value, targetLanguage) : tokens;
+  };
+  let current = text;
+  let tokens = encode(current);
+  while (tokens.length > limit) {
+    const kept = tokens.filter((token) => !token.special);
+    const overflow = tokens.length - limit;
+    const cut = kept[Math.max(0, kept.length - overflow - 1)]?.end ?? 0;
+    if (cut <= 0 || cut >= current.length) throw new EngineError('input', `The text cannot be cut to the model's maximum of ${limit} tokens.`);
+    current = current.slice(0, cut);
+    tokens = encode(current);
+  }
+  if (current.length < text.length) {
+    notices.push(`Input truncated to ${tokens.length} tokens (the first ${current.length} of ${text.length} characters): the limit is ${limit} tokens.`);
+  }
+  return { tokens, text: current };
+}
+
+/** A sentence pair as one input; refused (not cut) when it is longer than the model takes. */
+function encodePair(model: LoadedModel, text: string, pair: string, limit: number): Encoded {
+  if (model.spec.family !== 'encoder-only') {
+    throw new EngineError('input', `A sentence pair needs an encoder-only model; this one is ${model.spec.family} (give an encoder-decoder model its decoder text as the target instead).`);
+  }
+  if (pair.trim() === '') throw new EngineError('input', 'The second text of the sentence pair is empty.');
+  const encoded = model.tokenizer.encodePair(text, pair);
+  if (encoded.tokens.length > limit) {
+    throw new EngineError('input', `The sentence pair is ${encoded.tokens.length} tokens, more than the limit of ${limit}: shorten one of the texts.`);
+  }
+  // A model with a single token type (RoBERTa's type_vocab_size 1) reads every token as type 0.
+  const typeVocab = configNumber(model.spec.config, 'type_vocab_size');
+  const typeIds = typeVocab === 1 ? encoded.typeIds.map(() => 0) : encoded.typeIds;
+  return { tokens: encoded.tokens, text: encoded.text, typeIds };
+}
+
+/** Bilingual models choose the output language by a token in front of the source. */
+function withLanguageToken(model: LoadedModel, tokens: Token[], text: string, targetLanguage?: string): Token[] {
+  const languageTokens = languageTokensOf(model.spec);
+  if (!languageTokens || model.spec.family !== 'encoder-decoder') return tokens;
+  const token = languageTokenFor(text, languageTokens, targetLanguage);
+  const id = token === undefined ? undefined : model.tokenizer.idOf(token);
+  if (id === undefined || tokens[0]?.id === id) return tokens;
+  return [{ id, text: token!, start: 0, end: 0, special: true }, ...tokens];
+}
+
+function decoderInput(model: LoadedModel, target: string, limit: number, notices: string[]): Encoded {
+  const { config, generationConfig } = model.spec;
+  const start =
+    configNumber(config, 'decoder_start_token_id') ??
+    configNumber(generationConfig, 'decoder_start_token_id') ??
+    configNumber(config, 'pad_token_id', 'bos_token_id');
+  if (start === undefined) throw new EngineError('config', 'config.json has no decoder_start_token_id: the decoder cannot be started.');
+  const startToken: Token = { id: start, text: model.tokenizer.tokenOf(start) ?? String(start), start: 0, end: 0, special: true };
+  if (target.trim() === '') return { tokens: [startToken], text: '' };
+  const encoded = encodeWithinLimit(model, target, limit - 1, false, notices);
+  return { tokens: [startToken, ...encoded.tokens], text: encoded.text };
+}
+
+export function encoderOutputName(runtime: StackRuntime): string {
+  return runtime.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : runtime.outputNames[0];
+}
+
+function fetchList(runtime: StackRuntime): string[] {
+  const names = new Set(runtime.probeOutputs.values());
+  if (runtime.stack === 'encoder') names.add(encoderOutputName(runtime));
+  if (runtime.outputNames.includes('logits')) names.add('logits');
+  return [...names];
+}
+
+/** Drops the batch dimension of [1, …] outputs. */
+function unbatched(tensor: ort.Tensor): Tensor {
+  const dims = tensor.dims[0] === 1 && tensor.dims.length > 2 ? tensor.dims.slice(1) : tensor.dims;
+  return { dims, data: toFloat32(tensor) };
+}
+
+/** Stacks same-shaped per-layer tensors into one [layers, …] tensor. */
+function stackLayers(parts: readonly Tensor[]): Tensor {
+  const dims = parts[0].dims;
+  const size = parts[0].data.length;
+  const data = new Float32Array(size * parts.length);
+  parts.forEach((part, layer) => {
+    if (part.data.length !== size) throw new EngineError('internal', `layer ${layer} has shape [${part.dims}] instead of [${dims}]`);
+    data.set(part.data, layer * size);
+  });
+  return { dims: [parts.length, ...dims], data };
+}
+
+function probeTensors(runtime: StackRuntime, outputs: ort.InferenceSession.OnnxValueMapType, keys: readonly string[]): Tensor[] {
+  return keys.map((key) => unbatched(outputs[runtime.probeOutputs.get(key)!]));
+}
+
+function attentionGroups(runtime: StackRuntime, outputs: ort.InferenceSession.OnnxValueMapType): AttentionGroup[] {
+  return (['self', 'cross'] as const).flatMap((kind) => {
+    const keys = runtime.probes.attention.filter((probe) => probe.kind === kind).map((probe) => `${kind}.${probe.layer}`);
+    return keys.length === 0 ? [] : [{ stack: runtime.stack, kind, tensor: stackLayers(probeTensors(runtime, outputs, keys)) }];
+  });
+}
+
+function stackInspection(runtime: StackRuntime, tokens: Token[], outputs: ort.InferenceSession.OnnxValueMapType): StackInspection {
+  const hiddenKeys = runtime.probes.hiddenStates?.map((_, layer) => `hidden.${layer}`);
+  const hiddenStates = hiddenKeys ? stackLayers(probeTensors(runtime, outputs, hiddenKeys)) : undefined;
+  let embeddings: Tensor | undefined;
+  if (runtime.probeOutputs.has('embedding')) {
+    const raw = probeTensors(runtime, outputs, ['embedding'])[0];
+    embeddings = { dims: [tokens.length, raw.data.length / tokens.length], data: raw.data };
+  }
+  const ffnKeys = runtime.probes.ffn?.map((_, layer) => `ffn.${layer}`);
+  const ffnActivations = ffnKeys ? stackLayers(probeTensors(runtime, outputs, ffnKeys)) : undefined;
+  return { stack: runtime.stack, tokens, hiddenStates, embeddings, ffnActivations };
+}
+
+function logitsOf(tensor: ort.Tensor, notices: string[]): Tensor | undefined {
+  if (tensor.size > MAX_LOGIT_VALUES) {
+    notices.push(`Logits left out: ${tensor.dims.join('×')} values is more than ${MAX_LOGIT_VALUES.toLocaleString('en')}.`);
+    return undefined;
+  }
+  return unbatched(tensor);
+}

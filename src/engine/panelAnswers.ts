@@ -1,0 +1,29 @@
+// The engine's answers to the panel's questions about an inspection it keeps: most come from
+// src/analysis as in the offline report; the logit lens and rollout need onnxruntime.
+
+import { answerPanelQuestion, groupTensor } from '../analysis/inspectionSummary';
+import type { EngineMethods, PanelQuestion } from '../protocol/engineProtocol';
+import type { Inspection } from '../protocol/inspection';
+import { EngineError, errorMessage } from './engineError';
+import { rolloutInEngine } from './rolloutSession';
+
+export async function answerInEngine(inspection: Inspection, { method, params }: PanelQuestion): Promise<EngineMethods['panelQuestion']['result']> {
+  try {
+    switch (method) {
+      case 'attentionRollout':
+        // Eleven 512² matrix products are seconds in JavaScript and milliseconds in onnxruntime.
+        return await rolloutInEngine(groupTensor(inspection, (params as { group: string }).group));
+      case 'logitLens': {
+        const name = (params as { stack: string }).stack;
+        const stack = inspection.stacks.find((entry) => entry.stack === name);
+        const lens = stack?.logitLens ?? (await stack?.deferredLogitLens?.());
+        if (!lens) throw new EngineError('input', `The ${name} stack has no output head, so it has no logit lens.`);
+        return lens;
+      }
+      default:
+        return answerPanelQuestion(inspection, method, params as never);
+    }
+  } catch (error) {
+    throw error instanceof EngineError ? error : new EngineError('input', errorMessage(error));
+  }
+}

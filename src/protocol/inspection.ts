@@ -1,0 +1,138 @@
+// What the engine returns: model summaries and inspections. Shared by engine, host, webview and CLI.
+// Tensors are typed arrays with explicit dims, never nested arrays (those exist only in CLI JSON).
+
+export type ModelFamily = 'encoder-only' | 'decoder-only' | 'encoder-decoder';
+export type StackName = 'encoder' | 'decoder';
+export type AttentionKind = 'self' | 'cross';
+
+/** A dense row-major float tensor. */
+export interface Tensor {
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** One token with its place in the source text: UTF-16 offsets, end exclusive. */
+export interface Token {
+  readonly id: number;
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  /** Special tokens ([CLS], </s>, language tags) have an empty span at their position. */
+  readonly special: boolean;
+}
+
+/** Attention of one stack and kind, dims [layers, heads, queries, keys]. */
+export interface AttentionGroup {
+  readonly stack: StackName;
+  readonly kind: AttentionKind;
+  readonly tensor: Tensor;
+}
+
+export interface StackInspection {
+  readonly stack: StackName;
+  readonly tokens: readonly Token[];
+  /** [layers + 1, tokens, hidden]: index 0 is the input to the first layer. */
+  readonly hiddenStates?: Tensor;
+  /** [tokens, hidden]: the token embedding lookup, before positions and scaling. */
+  readonly embeddings?: Tensor;
+  /** [layers, tokens, ffn width]: each layer's FFN hidden activation (input of its down-projection). */
+  readonly ffnActivations?: Tensor;
+  /** Each layer's hidden state read through the model's output head. */
+  readonly logitLens?: LogitLens;
+  /** Engine side only, never serialised: the lens computed when first asked for (the panel's inspections). */
+  readonly deferredLogitLens?: () => Promise<LogitLens>;
+}
+
+/** The logit lens: the top next-token predictions at every layer and position. */
+export interface LogitLens {
+  /** [layers + 1, tokens, k]: entry 0 reads the embeddings, the last one the stack output. */
+  readonly dims: readonly [number, number, number];
+  readonly ids: Int32Array;
+  readonly probabilities: Float32Array;
+  /** Vocabulary text of every id that appears. */
+  readonly tokenTexts: Readonly<Record<number, string>>;
+}
+
+export interface Inspection {
+  readonly modelName: string;
+  readonly family: ModelFamily;
+  readonly executionProvider: string;
+  /** The text that was tokenized (after any truncation) and, for encoder-decoder, the target. */
+  readonly text: string;
+  readonly target?: string;
+  readonly stacks: readonly StackInspection[];
+  readonly attention: readonly AttentionGroup[];
+  /** [tokens, vocab] of the last stack, where the model outputs logits. */
+  readonly logits?: Tensor;
+  readonly timingsMs: Readonly<Record<string, number>>;
+  /** Things the user should know about this run (truncation, unobservable tensors). */
+  readonly notices: readonly string[];
+}
+
+/**
+ * One generation: a translation by an encoder-decoder model, with the attention behind each word,
+ * or a decoder-only model's continuation of its prompt (source = the prompt, no cross-attention).
+ */
+export interface Translation {
+  readonly sourceText: string;
+  readonly sourceTokens: readonly Token[];
+  readonly targetLanguage?: string;
+  readonly text: string;
+  /** Generated tokens (without the start and end tokens), with spans in `text`. */
+  readonly tokens: readonly Token[];
+  /** Sum of log-probabilities of the generated tokens, the end token included. */
+  readonly score: number;
+  /** `score` per generated token: what beam search ranks by. */
+  readonly normalizedScore: number;
+  /** [layers, heads, generated, source]. */
+  readonly crossAttention?: Tensor;
+  /** [generated, source]: cross-attention averaged over layers and heads; rows sum to 1. */
+  readonly alignment?: Tensor;
+  /** false when the length limit ended generation before the end token. */
+  readonly finished: boolean;
+  readonly repetitionStopped: boolean;
+  readonly timingsMs: Readonly<Record<string, number>>;
+  readonly notices: readonly string[];
+}
+
+export interface OnnxFileInfo {
+  readonly role: 'model' | 'encoder' | 'decoder' | 'decoder-merged' | 'decoder-with-past';
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly externalDataBytes: number;
+  readonly opset: number;
+  readonly producer: string;
+}
+
+export interface ObservableGroup {
+  readonly name: string;
+  readonly layers: number;
+}
+
+export interface ModelInfo {
+  readonly name: string;
+  readonly path: string;
+  readonly family: ModelFamily;
+  readonly modelType: string;
+  readonly layers: Readonly<Partial<Record<StackName, number>>>;
+  readonly heads: number;
+  readonly hiddenSize: number;
+  readonly vocabSize: number;
+  readonly maxPositions: number;
+  readonly parameterCount: number;
+  readonly variant: string;
+  readonly onnxFiles: readonly OnnxFileInfo[];
+  /** e.g. `encoder.self` with its layer count, `decoder.hidden`, `encoder.embeddings`. */
+  readonly observable: readonly ObservableGroup[];
+  readonly unobservable: readonly { readonly what: string; readonly why: string }[];
+  readonly executionProvider: string;
+  readonly providersTried: readonly { readonly name: string; readonly error?: string }[];
+  readonly languageTokens?: Readonly<Record<string, string>>;
+  /** Fixed-direction translation models (opus-mt): the pair from tokenizer_config.json. */
+  readonly languagePair?: { readonly source: string; readonly target: string };
+}
+
+/** Group key as the CLI JSON and the panel name it: `encoder.self`, or `self` for one stack. */
+export function attentionGroupKey(family: ModelFamily, stack: StackName, kind: AttentionKind): string {
+  return family === 'encoder-decoder' ? `${stack}.${kind}` : kind;
+}
