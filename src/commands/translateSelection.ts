@@ -1,0 +1,63 @@
+// "Translate Selection": translates the selection (or the current line) and offers to replace
+// it, copy it, or show the attention behind it.
+
+import * as vscode from 'vscode';
+import { readTranslationSettings } from '../model/settings';
+import { TranslationController } from '../model/translationController';
+import { InspectionPanel, PanelServices } from '../panel/inspectionPanel';
+import type { Translation } from '../protocol/inspection';
+
+export const COMMAND_TRANSLATE_SELECTION = 'transformerInspector.translateSelection';
+
+/** The selection, or the current line when nothing is selected. */
+export function selectedText(editor: vscode.TextEditor): { text: string; range: vscode.Range } {
+  const { selection, document } = editor;
+  const range = selection.isEmpty ? document.lineAt(selection.active.line).range : selection;
+  return { text: document.getText(range), range };
+}
+
+/** Translates with a cancellable progress notification; undefined when cancelled or failed. */
+export async function translateWithProgress(translator: TranslationController, text: string, target?: string): Promise<Translation | undefined> {
+  const settings = readTranslationSettings();
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Translating…'), cancellable: true },
+      async (_progress, token) => {
+        const input = text.slice(0, settings.maxLength);
+        return translator.translate(input, target ?? (await translator.targetFor(input)) ?? settings.targetLanguage, token);
+      },
+    );
+  } catch (error) {
+    translator.reportFailure(error);
+    return undefined;
+  }
+}
+
+export function register(translator: TranslationController, services: PanelServices): vscode.Disposable {
+  return vscode.commands.registerCommand(COMMAND_TRANSLATE_SELECTION, async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return undefined;
+    const { text, range } = selectedText(editor);
+    if (text.trim() === '') {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Select some text, or put the cursor on a line with text, to translate it.'));
+      return undefined;
+    }
+    const translation = await translateWithProgress(translator, text.trim());
+    if (!translation) return undefined;
+    const replace = vscode.l10n.t('Replace');
+    const copy = vscode.l10n.t('Copy');
+    const attention = vscode.l10n.t('Show Attention');
+    void vscode.window.showInformationMessage(translation.text, replace, copy, attention).then(async (choice) => {
+      if (choice === replace) {
+        const start = editor.document.offsetAt(range.start) + (text.length - text.trimStart().length);
+        const target = new vscode.Range(editor.document.positionAt(start), editor.document.positionAt(start + text.trim().length));
+        await editor.edit((edit) => edit.replace(target, translation.text));
+      } else if (choice === copy) {
+        await vscode.env.clipboard.writeText(translation.text);
+      } else if (choice === attention) {
+        InspectionPanel.show(services).showTranslation(translation);
+      }
+    });
+    return translation;
+  });
+}

@@ -1,0 +1,63 @@
+// Hover translation: the comment, string, sentence or selection under the mouse, translated by
+// the local model. Moving away cancels the request; nothing shows where there is nothing to
+// translate (code, punctuation, numbers, text already in the target language).
+
+import * as vscode from 'vscode';
+import { readTranslationSettings } from '../model/settings';
+import { TranslationController } from '../model/translationController';
+import { hoverMarkdown } from './hoverContent';
+import { findTextAt } from './textUnderCursor';
+
+/** Documents the hover serves: files (local or remote), untitled editors and notebook cells. */
+const SELECTOR: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }, { scheme: 'vscode-remote' }];
+
+export interface HoverTarget {
+  /** Exactly the document's text in `range`, except identifiers, which are split into words. */
+  readonly text: string;
+  readonly range: vscode.Range;
+  /** Identifiers are code: translating them is for reading, not for replacing. */
+  readonly replaceable: boolean;
+}
+
+/** The selection if the mouse is in it, else what findTextAt sees at the position. */
+export function hoverTarget(document: vscode.TextDocument, position: vscode.Position): HoverTarget | undefined {
+  const editor = vscode.window.activeTextEditor;
+  const selection = editor?.document === document ? editor.selections.find((entry) => !entry.isEmpty && entry.contains(position)) : undefined;
+  if (selection) return { text: document.getText(selection), range: selection, replaceable: true };
+  const span = findTextAt((line) => (line < document.lineCount ? document.lineAt(line).text : ''), position.line, position.character, document.languageId, readTranslationSettings().trigger);
+  return span && { text: span.text, range: new vscode.Range(span.line, span.start, span.line, span.end), replaceable: span.kind !== 'identifier' };
+}
+
+/** Cuts text to the configured maximum at a word boundary where one is near. */
+export function limitLength(text: string, maxLength: number): { text: string; note?: string } {
+  if (text.length <= maxLength) return { text };
+  const space = text.lastIndexOf(' ', maxLength);
+  const cut = space > maxLength * 0.8 ? space : maxLength;
+  return { text: text.slice(0, cut), note: vscode.l10n.t('Only the first {0} of {1} characters were translated.', cut, text.length) };
+}
+
+export function register(translator: TranslationController): vscode.Disposable {
+  return vscode.languages.registerHoverProvider(SELECTOR, {
+    async provideHover(document, position, token) {
+      const settings = readTranslationSettings();
+      if (!settings.hoverEnabled) return undefined;
+      const target = hoverTarget(document, position);
+      if (!target) return undefined;
+      const leading = target.text.length - target.text.trimStart().length;
+      const { text, note } = limitLength(target.text.trim(), settings.maxLength);
+      try {
+        const targetLanguage = await translator.targetFor(text);
+        if (!targetLanguage || token.isCancellationRequested) return undefined;
+        const translation = await translator.translate(text, targetLanguage, token);
+        if (token.isCancellationRequested || translation.text.trim() === '') return undefined;
+        // Replace exactly what was translated: a cut text keeps its untranslated rest.
+        const from = document.offsetAt(target.range.start) + leading;
+        const replaceRange = target.replaceable ? new vscode.Range(document.positionAt(from), document.positionAt(from + text.length)) : undefined;
+        return new vscode.Hover(hoverMarkdown(translation, document.uri, replaceRange, note ? [note] : []), target.range);
+      } catch (error) {
+        translator.reportFailure(error);
+        return undefined;
+      }
+    },
+  });
+}
