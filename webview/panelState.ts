@@ -1,0 +1,80 @@
+// What the panel remembers across reloads (vscode.setState): what to re-run, and where the user
+// was — view, group, layer, head, threshold, toggles. Read back defensively: it is old data.
+
+import type { PanelRerun } from '../src/protocol/panelProtocol';
+import type { AttentionMode } from './attentionData';
+import type { ColorBy } from './views/embeddingScatter';
+
+export type ViewTab = 'attention' | 'embeddings' | 'activations';
+
+export interface PanelUiState {
+  readonly tab: ViewTab;
+  readonly mode: AttentionMode;
+  readonly group?: string;
+  readonly layer: number;
+  readonly head: number;
+  /** Alignment view: -1 averages over layers / heads. */
+  readonly alignLayer: number;
+  readonly alignHead: number;
+  readonly threshold: number;
+  readonly hideSpecial: boolean;
+  readonly colorBy: ColorBy;
+  readonly stack?: 'encoder' | 'decoder';
+  /** Scatter position: -1 embedding lookup, 0… hidden states. */
+  readonly position: number;
+  /** Head view: heads drawn; empty means all. */
+  readonly heads: readonly boolean[];
+  /** Activations: the token whose FFN units are listed. */
+  readonly token: number;
+}
+
+export interface SavedPanelState {
+  readonly rerun?: PanelRerun;
+  readonly ui: PanelUiState;
+}
+
+export const DEFAULT_UI: PanelUiState = {
+  tab: 'attention',
+  mode: 'model',
+  layer: 0,
+  head: 0,
+  alignLayer: -1,
+  alignHead: -1,
+  threshold: 0,
+  hideSpecial: false,
+  colorBy: 'type',
+  position: -1,
+  heads: [],
+  token: 0,
+};
+
+const TABS: readonly ViewTab[] = ['attention', 'embeddings', 'activations'];
+const MODES: readonly AttentionMode[] = ['model', 'heatmap', 'heads', 'mean', 'rollout', 'alignment'];
+
+const integer = (value: unknown, fallback: number) => (Number.isInteger(value) ? (value as number) : fallback);
+
+/** A saved state from an older panel (or none) as a complete, valid one. */
+export function readSavedState(value: unknown): SavedPanelState {
+  const saved = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const ui = (typeof saved.ui === 'object' && saved.ui !== null ? saved.ui : {}) as Record<string, unknown>;
+  const rerun = saved.rerun as PanelRerun | undefined;
+  return {
+    rerun: rerun && (rerun.kind === 'inspect' || rerun.kind === 'translate') && typeof rerun.text === 'string' ? rerun : undefined,
+    ui: {
+      tab: TABS.includes(ui.tab as ViewTab) ? (ui.tab as ViewTab) : DEFAULT_UI.tab,
+      mode: MODES.includes(ui.mode as AttentionMode) ? (ui.mode as AttentionMode) : DEFAULT_UI.mode,
+      group: typeof ui.group === 'string' ? ui.group : undefined,
+      layer: Math.max(0, integer(ui.layer, 0)),
+      head: Math.max(0, integer(ui.head, 0)),
+      alignLayer: Math.max(-1, integer(ui.alignLayer, -1)),
+      alignHead: Math.max(-1, integer(ui.alignHead, -1)),
+      threshold: typeof ui.threshold === 'number' && ui.threshold >= 0 && ui.threshold <= 1 ? ui.threshold : 0,
+      hideSpecial: ui.hideSpecial === true,
+      colorBy: ui.colorBy === 'position' ? 'position' : 'type',
+      stack: ui.stack === 'encoder' || ui.stack === 'decoder' ? ui.stack : undefined,
+      position: Math.max(-1, integer(ui.position, -1)),
+      heads: Array.isArray(ui.heads) ? ui.heads.map((v) => v !== false) : [],
+      token: Math.max(0, integer(ui.token, 0)),
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// Every user-visible string of the inspection panel, in English, in one place; `{0}`, `{1}` mark the values.
+// Translations (l10n/webview.<language>.json) come from the host page; `setStrings` replaces any subset of them.
+
+export const english = {
+  waiting: 'Waiting for an inspection…',
+  loading: 'Loading…',
+  token: 'Token',
+  ffnTitle: 'Most active FFN units',
+  ffnMissing: 'FFN activations are not observable for this stack: no feed-forward down-projection was found on every layer.',
+  lensTitle: 'Logit lens: the top next token read from each layer through the output head',
+  lensMissing: 'No logit lens for this stack: it has no output head (the model exports no logits for it).',
+  lensEmbeddings: 'emb',
+  exportNotReady: 'Nothing to export yet: the view is still loading.',
+  noAttention: 'This model exposes no attention probabilities.',
+  noHiddenStates: 'This inspection carries no hidden states for this stack.',
+  noProjection: 'No projection: the hidden states of this stack were not observable.',
+  noCrossAttention: 'This translation carries no cross-attention.',
+
+  tabsLabel: 'Views',
+  tabAttention: 'Attention',
+  tabEmbeddings: 'Token embeddings',
+  tabActivations: 'Layer activations',
+  modesLabel: 'Attention views',
+  modeModel: 'Model view',
+  modeHeatmap: 'Heatmap',
+  modeHeads: 'Head view',
+  modeMean: 'Head mean',
+  modeRollout: 'Rollout',
+  modeAlignment: 'Alignment',
+
+  group: 'Attention',
+  stack: 'Stack',
+  layer: 'Layer',
+  head: 'Head',
+  average: 'average',
+  threshold: 'Threshold',
+  hideSpecial: 'Hide special tokens',
+  colorBy: 'Colour by',
+  colorByPosition: 'position',
+  colorByType: 'token type',
+  tokenSpecial: 'special',
+  tokenWordStart: 'word start',
+  tokenContinuation: 'continuation piece',
+  embeddingsLookup: 'embeddings',
+  play: 'Play',
+  pause: 'Pause',
+  headsAll: 'All heads',
+  headsNone: 'No heads',
+  exportLabel: 'Export',
+  exportPng: 'PNG',
+  exportSvg: 'SVG',
+  exportJson: 'JSON',
+  exportCsv: 'CSV',
+  encoder: 'Encoder',
+  decoder: 'Decoder',
+  generated: 'Generated',
+  source: 'Source',
+  queries: 'Queries',
+  keys: 'Keys',
+  tokens: 'Tokens',
+  layers: 'Layers',
+  statsLayer: 'Layer',
+  statsMean: 'Mean',
+  statsStd: 'Std',
+  statsMaxAbs: 'Max |x|',
+  statsMeanNorm: 'Mean norm',
+  neighbours: 'Nearest by cosine',
+  keyboardHint: '←/→ layer · ↑/↓ head',
+  scatterKeys: 'Tokens: ↑/↓ step through them and list each one’s nearest tokens; ←/→ move through the layers',
+  legendAttention: 'attention',
+  legendBlockMean: 'attention (block mean)',
+  legendNorm: '‖h‖',
+  layerShort: 'L',
+  headShort: 'H',
+  explainedUnknown: 'explained variance not computed for the embedding lookup',
+
+  layerNumbered: 'Layer {0}',
+  layerAveraged: 'Layer average',
+  headNumbered: 'Head {0}',
+  headAveraged: 'Head average',
+  /** Group · layer, what (head, head mean, head view): the English lowercases what follows the comma. */
+  viewTitle: '{0} · {1}, {2}',
+  rolloutTitle: '{0} · {1}',
+  modelViewTitle: '{0} · {1} layers × {2} heads',
+  normsTitle: '{0} · hidden-state norm per token and layer',
+  ffnHeading: 'Most active FFN units · layer {0}, token “{1}”',
+  ffnUnit: 'unit {0}: {1}',
+  lensCell: '{0}, after “{1}”: {2}',
+  modelCell: 'Layer {0}, head {1}',
+  explained: 'PC1 {0}% · PC2 {1}% of variance',
+  sliderInput: 'Layer 0 (input)',
+  sliderLayer: 'Layer {0} / {1}',
+} as const;
+
+export type StringKey = keyof typeof english;
+export type StringTable = Readonly<Record<StringKey, string>>;
+let strings: Record<StringKey, string> = { ...english };
+
+/** Replaces strings (e.g. with a host-provided translation); unknown keys and non-strings are ignored. */
+export function setStrings(partial: Partial<Record<StringKey, unknown>>): void {
+  for (const [key, value] of Object.entries(partial)) {
+    if (key in english && typeof value === 'string') strings[key as StringKey] = value;
+  }
+}
+
+export function t(key: StringKey): string {
+  return strings[key];
+}
+
+/** `t(key)` with `{0}`, `{1}`, … replaced by `values`. */
+export function fill(key: StringKey, ...values: readonly (string | number)[]): string {
+  return t(key).replace(/\{(\d+)\}/g, (whole, index: string) => (Number(index) < values.length ? String(values[Number(index)]) : whole));
+}
+
+/** The table for the first of `preferred` (BCP 47 tags, e.g. navigator.languages) that `tables` has; Chinese tags other than Traditional map to zh-cn. */
+export function pickLanguage(available: readonly string[], preferred: readonly string[]): string | undefined {
+  for (const tag of preferred.map((entry) => entry.toLowerCase())) {
+    if (available.includes(tag)) return tag;
+    if (/^zh(-hans|-sg|-my|$)/.test(tag) && available.includes('zh-cn')) return 'zh-cn';
+    if (tag === 'en' || tag.startsWith('en-')) return undefined;
+  }
+  return undefined;
+}
+
+/** Layer and head are 0-based in state and 1-based on screen; `undefined` means averaged. */
+export function layerName(layer: number | undefined): string {
+  return layer === undefined ? t('layerAveraged') : fill('layerNumbered', layer + 1);
+}
+
+export function headName(head: number | undefined): string {
+  return head === undefined ? t('headAveraged') : fill('headNumbered', head + 1);
+}
+
+export const format = {
+  attentionTitle: (group: string, layer: number | undefined, head: number | undefined) => fill('viewTitle', group, layerName(layer), headName(head).toLowerCase()),
+  meanTitle: (group: string, layer: number) => fill('viewTitle', group, layerName(layer), t('modeMean').toLowerCase()),
+  rolloutTitle: (group: string) => fill('rolloutTitle', group, t('modeRollout').toLowerCase()),
+  headViewTitle: (group: string, layer: number) => fill('viewTitle', group, layerName(layer), t('modeHeads').toLowerCase()),
+  modelViewTitle: (group: string, layers: number, heads: number) => fill('modelViewTitle', group, layers, heads),
+  normsTitle: (stack: string) => fill('normsTitle', stack),
+  ffnHeading: (layer: number, token: string) => fill('ffnHeading', layer + 1, token),
+  ffnUnit: (unit: number, value: number) => fill('ffnUnit', unit, value.toPrecision(4)),
+  lensCell: (layer: string, token: string, top: readonly { text: string; p: number }[]) => fill('lensCell', layer, token, top.map((entry) => `${entry.text} ${(entry.p * 100).toFixed(1)}%`).join(' · ')),
+  cell: (query: string, key: string, value: number) => `${query} → ${key}: ${value.toFixed(4)}`,
+  normCell: (token: string, layer: string, value: number) => `${token} @ ${layer}: ${value.toFixed(3)}`,
+  modelCell: (layer: number, head: number) => fill('modelCell', layer + 1, head + 1),
+  headToggle: (head: number) => fill('headNumbered', head + 1),
+  meta: (family: string, provider: string, totalMs: number | undefined) => `${family} · ${provider}${totalMs === undefined ? '' : ` · ${totalMs.toFixed(0)} ms`}`,
+  translationMeta: (source: string, totalMs: number | undefined) => `${source}${totalMs === undefined ? '' : ` · ${totalMs.toFixed(0)} ms`}`,
+  explained: (first: number, second: number) => fill('explained', (first * 100).toFixed(1), (second * 100).toFixed(1)),
+  pcAxis: (component: number, share: number | undefined) => `PC${component}${share === undefined ? '' : ` (${(share * 100).toFixed(1)}%)`}`,
+  sliderPosition: (layers: number, position: number) => (position < 0 ? t('embeddingsLookup') : position === 0 ? t('sliderInput') : fill('sliderLayer', position, layers - 1)),
+  layerColumn: (layer: number) => (layer === 0 ? t('lensEmbeddings') : String(layer)),
+  neighbour: (token: string, cosine: number) => `${token} ${cosine.toFixed(3)}`,
+  thresholdValue: (value: number) => value.toFixed(2),
+};
