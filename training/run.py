@@ -1,0 +1,51 @@
+"""Transformer Inspector en<->zh model recipe.
+
+usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] STAGE [STAGE ...]
+stages: fetch prepare tokenizer train export quantize evaluate card parity | all
+"""
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import config  # noqa: E402
+
+STAGES = ["fetch", "prepare", "tokenizer", "train", "export", "quantize", "evaluate", "card", "parity"]
+STAGE_MODULES = {"card": "model_card"}  # a stage runs training/<module>.py's run()
+NO_CONFIG_STAGES = {"fetch", "prepare"}  # data stages do not depend on the model config
+
+
+def stage(name, cfg):
+    t = time.time()
+    print(f"== {name} ({cfg['name']})", flush=True)
+    module = importlib.import_module(STAGE_MODULES.get(name, name))
+    if name in NO_CONFIG_STAGES:
+        module.run()
+    else:
+        module.run(cfg)
+    secs = time.time() - t
+    print(f"== {name} done in {secs:.0f}s", flush=True)
+    path = os.path.join(cfg["run_dir"], "stage_times.json")
+    times = json.load(open(path)) if os.path.exists(path) else {}
+    times[name] = round(secs)
+    with open(path, "w") as f:
+        json.dump(times, f, indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default="full", choices=sorted(config.CONFIGS))
+    ap.add_argument("--steps", type=int, help="override max_steps (e.g. to train a resumed run longer)")
+    ap.add_argument("stages", nargs="+", choices=STAGES + ["all"])
+    a = ap.parse_args()
+    cfg = config.get(a.config, max_steps=a.steps)
+    for name in (STAGES if "all" in a.stages else a.stages):
+        stage(name, cfg)
+
+
+if __name__ == "__main__":
+    main()
