@@ -1,0 +1,100 @@
+// The Getting Started walkthrough as a new user meets it: opened from "Welcome: Open Walkthrough…", each
+// of its three steps' buttons does what it says — inspect a sentence with the bundled model, show a hover
+// translation of a comment, open the model picker. The screenshots are the README's.
+
+import * as assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { openExtensionWorkbench, type ExtensionWorkbench } from '../session';
+
+const SIGNATURE = /Transformer Inspector/;
+let session: ExtensionWorkbench;
+
+before(async () => {
+  session = await openExtensionWorkbench('walkthrough', { settings: { 'editor.hover.delay': 200 } });
+});
+after(async () => {
+  await session?.close();
+});
+
+/** "Welcome: Open Walkthrough…", then ours from the list: the walkthrough editor comes to the front. */
+async function openWalkthrough(): Promise<void> {
+  const { workbench } = session;
+  const page = workbench.page;
+  await workbench.runCommand('Welcome: Open Walkthrough...', 60_000);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Transformer Inspector' });
+  await row.first().waitFor({ timeout: 30_000 });
+  await row.first().click();
+  await page.locator('.getting-started-step .step-title').first().waitFor({ timeout: 30_000 });
+}
+
+/** Expands the walkthrough step titled `title` and clicks its button labelled `button`. */
+async function clickStepButton(title: string, button: string): Promise<void> {
+  const page = session.workbench.page;
+  const step = page.locator('.getting-started-step', { has: page.locator('.step-title', { hasText: title }) });
+  await step.first().waitFor({ timeout: 30_000 });
+  if (!(await step.first().evaluate((element) => element.classList.contains('expanded')))) await step.first().click();
+  const link = step.first().locator('.monaco-button', { hasText: button });
+  await link.waitFor({ state: 'visible', timeout: 10_000 });
+  await link.click();
+}
+
+test('"Welcome: Open Walkthrough…" lists the walkthrough, which opens on its three steps', async () => {
+  const { workbench } = session;
+  await openWalkthrough();
+  const steps = workbench.page.locator('.getting-started-step .step-title');
+  const titles = (await steps.allTextContents()).map((text) => text.trim());
+  for (const title of ['Inspect a sentence with the bundled model', 'Hover-translate a comment', 'Open your own model']) {
+    assert.ok(titles.includes(title), `step "${title}" in ${JSON.stringify(titles)}`);
+  }
+  await workbench.screenshotRegion('walkthrough', [workbench.page.locator('.editor-group-container.active')], 0);
+});
+
+test('step 1, "Inspect a Sentence": the bundled model’s panel on the sample sentence', async () => {
+  const { workbench } = session;
+  await clickStepButton('Inspect a sentence with the bundled model', 'Inspect a Sentence');
+  const frame = await workbench.webviewFrameLocator('Transformer Inspector', 60_000);
+  await frame.locator('#app[data-view="model"]').waitFor({ timeout: 120_000 });
+  assert.equal(await frame.locator('h1').textContent(), 'en-zh-transformer');
+  const tokens = await frame.locator('.token-strip[data-stack="encoder"] .token').allTextContents();
+  assert.match(tokens.join('').replace(/[\s␣▁]/g, ''), /Thecatsatonthematbecauseitwastired\./);
+  assert.equal(await frame.locator('rect.model-cell').count(), 3 * 4);
+  const panelArea = workbench.page.locator('.editor-group-container', { has: workbench.tab('Transformer Inspector') });
+  await workbench.screenshotRegion('panel-model-view', [panelArea], 0);
+  // A head in the heatmap, for the README.
+  await frame.locator('rect.model-cell[data-layer="1"][data-head="2"]').click();
+  await frame.locator('#app[data-view="heatmap"]').waitFor({ timeout: 60_000 });
+  await workbench.screenshotRegion('panel-heatmap', [panelArea], 0);
+});
+
+test('step 2, "Translate a Comment": the hover shows the Chinese comment in English with its alignment', async () => {
+  const { workbench } = session;
+  const page = workbench.page;
+  await openWalkthrough();
+  await clickStepButton('Hover-translate a comment', 'Translate a Comment');
+  const hover = page.locator('.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content').first();
+  await page.waitForFunction(
+    (signature) => [...document.querySelectorAll('.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content')].some((node) => new RegExp(signature).test((node as HTMLElement).innerText)),
+    SIGNATURE.source,
+    { timeout: 120_000 },
+  );
+  const text = (await hover.innerText()).trim();
+  const translation = text.split('\n')[0];
+  assert.match(translation, /\b(delete|deletes|selected|rows?|lines?)\b/i, `the English of 删除所选的行: ${text}`);
+  assert.doesNotMatch(translation, /\p{Script=Han}/u);
+  assert.match(text, /←/, 'the word alignment is shown');
+  await page.waitForTimeout(500); // the hover fades in
+  await workbench.screenshotRegion('hover-translation', [page.locator('.editor-group-container.active .margin-view-overlays .line-numbers').first(), hover], 12);
+});
+
+test('step 3, "Open Model…": the model picker opens', async () => {
+  const { workbench } = session;
+  const page = workbench.page;
+  await page.keyboard.press('Escape');
+  await openWalkthrough();
+  await clickStepButton('Open your own model', 'Open Model…');
+  const picker = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: 'Open Model' }) });
+  await picker.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.equal(await picker.locator('.quick-input-list .monaco-list-row', { hasText: 'Model folder…' }).count(), 1);
+  await workbench.screenshotRegion('open-model', [picker]);
+  await page.keyboard.press('Escape');
+});

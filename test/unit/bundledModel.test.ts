@@ -1,0 +1,89 @@
+// The bundled model against its training recipe (test/fixtures/parity, written by
+// training/parity.py from sentencepiece and PyTorch): the same encoder ids from our tokenizer
+// path, the same greedy translations from our engine. No Python runs here.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { bundledModelPath } from '../../src/engine/bundledModel';
+import { generate } from '../../src/engine/generation';
+import { encodeWithinLimit, inspect } from '../../src/engine/inspector';
+import { disposeModel, LoadedModel, loadModel } from '../../src/engine/loadedModel';
+import { REPO_ROOT } from './fixtures';
+
+interface ParityCase {
+  readonly direction: 'en-zh' | 'zh-en';
+  readonly source_text: string;
+  readonly lang_token: string;
+  readonly input_ids: number[];
+  readonly output_ids: number[];
+  readonly output_text: string;
+  readonly max_new_tokens: number;
+}
+
+const parity = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'parity', 'en-zh-transformer.json'), 'utf8')) as {
+  eos_token_id: number;
+  cases: ParityCase[];
+};
+
+describe('bundled model parity with its training recipe', () => {
+  let model: LoadedModel;
+  before(async () => {
+    const folder = bundledModelPath();
+    assert.ok(folder, 'models/en-zh-transformer is part of the repository');
+    model = await loadModel(folder);
+  });
+  after(() => disposeModel(model));
+
+  it('has cases in both directions', () => {
+    assert.ok(parity.cases.filter((entry) => entry.direction === 'en-zh').length >= 5);
+    assert.ok(parity.cases.filter((entry) => entry.direction === 'zh-en').length >= 5);
+  });
+
+  it('tokenizes every source exactly as sentencepiece did, language token included', () => {
+    for (const entry of parity.cases) {
+      const target = entry.direction === 'en-zh' ? 'zh' : 'en';
+      const { tokens } = encodeWithinLimit(model, entry.source_text, 256, true, [], target);
+      assert.deepEqual(tokens.map((token) => token.id), entry.input_ids, entry.source_text);
+      assert.equal(tokens[0].text, entry.lang_token);
+    }
+  });
+
+  it('translates every case to PyTorch’s greedy output', async () => {
+    for (const entry of parity.cases) {
+      const targetLanguage = entry.direction === 'en-zh' ? 'zh' : 'en';
+      const translation = await generate(model, entry.source_text, { targetLanguage, maxNewTokens: entry.max_new_tokens, repetitionGuard: false });
+      const expected = entry.output_ids.at(-1) === parity.eos_token_id ? entry.output_ids.slice(0, -1) : entry.output_ids;
+      assert.deepEqual(translation.tokens.map((token) => token.id), expected, `${entry.source_text} → ${entry.output_text}`);
+      assert.equal(translation.text, entry.output_text);
+      assert.equal(translation.finished, entry.output_ids.at(-1) === parity.eos_token_id);
+      assert.equal(translation.alignment?.dims[0] ?? 0, translation.tokens.length, 'one alignment row per translated token');
+      assert.equal(translation.crossAttention?.dims[2] ?? 0, translation.tokens.length);
+    }
+  });
+
+  it('an inspection puts the language token before the source only, never into the decoder input', async () => {
+    const inspection = await inspect(model, { text: 'Open the file.', target: '打开文件。' });
+    const [encoder, decoder] = inspection.stacks;
+    assert.equal(encoder.tokens[0].text, '>>zh<<');
+    assert.equal(decoder.tokens[0].id, 0, 'the decoder starts with its start token');
+    assert.ok(!decoder.tokens.some((token) => token.text.startsWith('>>')), decoder.tokens.map((token) => token.text).join(' '));
+    const words = decoder.tokens.filter((token) => !token.special && !/^[\s\u2581]*$/.test(token.text));
+    assert.equal(words.map((token) => token.text).join(''), '打开文件。');
+  });
+
+  it('beam search scores at least as well as greedy search on every case', async () => {
+    for (const entry of parity.cases) {
+      const targetLanguage = entry.direction === 'en-zh' ? 'zh' : 'en';
+      const options = { targetLanguage, maxNewTokens: entry.max_new_tokens, repetitionGuard: false };
+      const greedy = await generate(model, entry.source_text, { ...options, beamSize: 1 });
+      const beam = await generate(model, entry.source_text, { ...options, beamSize: 4 });
+      assert.ok(beam.normalizedScore >= greedy.normalizedScore - 1e-5, `${entry.source_text}: beam ${beam.normalizedScore} < greedy ${greedy.normalizedScore}`);
+      for (let row = 0; row < beam.tokens.length; row++) {
+        const sum = beam.alignment!.data.subarray(row * beam.sourceTokens.length, (row + 1) * beam.sourceTokens.length).reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(sum - 1) < 1e-4);
+      }
+    }
+  });
+});
