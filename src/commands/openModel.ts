@@ -52,12 +52,7 @@ async function chooseModel(context: vscode.ExtensionContext, models: ModelContro
       pick: async () => cached.folder,
     });
   }
-  const listed = new Set(choices.map((choice) => choice.description));
-  for (const folder of await workspaceModels()) {
-    if (folder === bundled || listed.has(folder)) continue;
-    choices.push({ label: `$(folder) ${path.basename(folder)}`, description: vscode.workspace.asRelativePath(folder), detail: vscode.l10n.t('model folder in the workspace'), pick: async () => folder });
-  }
-  choices.push(
+  const actions: Choice[] = [
     {
       label: `$(cloud-download) ${vscode.l10n.t('Download from the Hugging Face Hub…')}`,
       detail: vscode.l10n.t('A model id such as Xenova/opus-mt-zh-en'),
@@ -65,9 +60,47 @@ async function chooseModel(context: vscode.ExtensionContext, models: ModelContro
     },
     { label: `$(folder-opened) ${vscode.l10n.t('Model folder…')}`, detail: vscode.l10n.t('A folder with config.json, tokenizer.json and onnx/*.onnx'), pick: () => browse(true) },
     { label: `$(file) ${vscode.l10n.t('ONNX file…')}`, detail: vscode.l10n.t('An .onnx file beside its tokenizer.json'), pick: () => browse(false) },
-  );
-  const choice = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Open Model'), placeHolder: vscode.l10n.t('Choose a Transformer to open') });
+  ];
+  const choice = await pickWithWorkspaceModels(choices, actions, bundled);
   return choice?.pick();
+}
+
+/** Shows the picker at once and adds the workspace's model folders when the search for them ends (it can take seconds). */
+function pickWithWorkspaceModels(known: Choice[], actions: Choice[], bundled: string | undefined): Promise<Choice | undefined> {
+  const picker = vscode.window.createQuickPick<Choice>();
+  picker.title = vscode.l10n.t('Open Model');
+  picker.placeholder = vscode.l10n.t('Choose a Transformer to open');
+  picker.items = [...known, ...actions];
+  picker.busy = true;
+  const listed = new Set(known.map((choice) => choice.description));
+  void workspaceModels()
+    .then((folders) => {
+      const found: Choice[] = folders
+        .filter((folder) => folder !== bundled && !listed.has(folder))
+        .map((folder) => ({ label: `$(folder) ${path.basename(folder)}`, description: vscode.workspace.asRelativePath(folder), detail: vscode.l10n.t('model folder in the workspace'), pick: async () => folder }));
+      if (found.length === 0) return;
+      const active = picker.activeItems;
+      // Appended below a separator, so no row moves under the mouse.
+      const separator: Choice = { label: vscode.l10n.t('In the workspace'), kind: vscode.QuickPickItemKind.Separator, pick: async () => undefined };
+      picker.items = [...known, ...actions, separator, ...found];
+      // Keep the row the user had moved to; a fresh picker still starts on the first row.
+      picker.activeItems = active.length ? active : picker.items.slice(0, 1);
+    }, () => undefined)
+    .finally(() => {
+      picker.busy = false;
+    });
+  return new Promise((resolve) => {
+    let chosen: Choice | undefined;
+    picker.onDidAccept(() => {
+      chosen = picker.selectedItems[0];
+      picker.hide();
+    });
+    picker.onDidHide(() => {
+      picker.dispose();
+      resolve(chosen);
+    });
+    picker.show();
+  });
 }
 
 /** Workspace folders that look like model folders: a tokenizer.json beside ONNX files, or beside an onnx/ folder of them. */
