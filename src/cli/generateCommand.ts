@@ -3,6 +3,7 @@
 
 import type { Engine } from '../engine/engine';
 import type { Translation } from '../protocol/inspection';
+import { roundedTimings, tokenJson } from './translateCommand';
 
 export interface GenerateCommandOptions {
   readonly prompt: string;
@@ -19,16 +20,15 @@ export async function runGenerate(engine: Engine, options: GenerateCommandOption
 }
 
 function generationJson(result: Translation) {
-  const token = ({ id, text, start, end, special }: Translation['tokens'][number]) => ({ id, text, start, end, special });
   return {
     prompt: result.sourceText,
     text: result.text,
-    promptTokens: result.sourceTokens.map(token),
-    tokens: result.tokens.map(token),
+    promptTokens: result.sourceTokens.map(tokenJson),
+    tokens: result.tokens.map(tokenJson),
     score: Number(result.score.toFixed(4)),
     normalizedScore: Number(result.normalizedScore.toFixed(4)),
     finished: result.finished,
-    timingsMs: Object.fromEntries(Object.entries(result.timingsMs).map(([key, ms]) => [key, Number(ms.toFixed(2))])),
+    timingsMs: roundedTimings(result.timingsMs),
     notices: result.notices,
   };
 }

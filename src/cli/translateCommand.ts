@@ -44,20 +44,25 @@ function rows(tensor: Tensor | undefined): number[][] {
   return Array.from({ length: count }, (_, row) => Array.from(tensor.data.subarray(row * width, (row + 1) * width), (value) => Number(value.toPrecision(4))));
 }
 
+/** A token as the JSON outputs of `translate` and `generate` write it. */
+export const tokenJson = ({ id, text, start, end, special }: Translation['tokens'][number]) => ({ id, text, start, end, special });
+
+/** Timings rounded to 0.01 ms, for JSON output. */
+export const roundedTimings = (timingsMs: Record<string, number>) => Object.fromEntries(Object.entries(timingsMs).map(([key, ms]) => [key, Number(ms.toFixed(2))]));
+
 function translationJson(translation: Translation) {
-  const token = ({ id, text, start, end, special }: Translation['tokens'][number]) => ({ id, text, start, end, special });
   return {
     source: translation.sourceText,
     translation: translation.text,
     targetLanguage: translation.targetLanguage,
-    sourceTokens: translation.sourceTokens.map(token),
-    tokens: translation.tokens.map(token),
+    sourceTokens: translation.sourceTokens.map(tokenJson),
+    tokens: translation.tokens.map(tokenJson),
     score: Number(translation.score.toFixed(4)),
     normalizedScore: Number(translation.normalizedScore.toFixed(4)),
     finished: translation.finished,
     /** [generated][source]: head- and layer-averaged cross-attention. */
     alignment: rows(translation.alignment),
-    timingsMs: Object.fromEntries(Object.entries(translation.timingsMs).map(([key, ms]) => [key, Number(ms.toFixed(2))])),
+    timingsMs: roundedTimings(translation.timingsMs),
     notices: translation.notices,
   };
 }
