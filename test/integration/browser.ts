@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Frame, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { safeName, testResultsDir } from './paths';
 
+/** An editor hover that is showing: its content element. */
+const VISIBLE_HOVER = '.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content';
+
 export const chromiumPath = process.env.TI_CHROMIUM || '/usr/bin/chromium';
 
 const chromiumArgs = [
@@ -212,6 +215,21 @@ export class Workbench {
     await input.waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
+  /** The content of the editor hover that is showing. */
+  get visibleHover(): Locator {
+    return this.page.locator(VISIBLE_HOVER).first();
+  }
+
+  /** Waits for a visible hover (one a command opened) whose text matches `expect`; returns its text. */
+  async waitForHover(expect: RegExp, timeoutMs = 120_000): Promise<string> {
+    const found = await this.page.waitForFunction(
+      ([css, source]) => [...document.querySelectorAll(css)].map((node) => (node as HTMLElement).innerText).find((text) => new RegExp(source).test(text)),
+      [VISIBLE_HOVER, expect.source] as const,
+      { timeout: timeoutMs },
+    );
+    return String(await found.jsonValue()).trim();
+  }
+
   /** Hovers the character at line/column (1-based) of the active editor and returns the hover widget's text. */
   async hoverAt(line: number, column: number, options: HoverOptions = {}): Promise<string> {
     const timeoutMs = options.timeoutMs ?? 30_000;
@@ -222,7 +240,7 @@ export class Workbench {
       throw new Error('hoverAt: the active editor is not a text editor (a webview?); pass { tab } or activate one with activateTab/openFile');
     });
     await this.goToLine(line, column);
-    const hover = this.page.locator('.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content').first();
+    const hover = this.visibleHover;
     const expectText = options.expect ?? /\S/;
     let lastText = '';
     while (Date.now() < deadline) {

@@ -49,13 +49,7 @@ test('"翻译示例注释" hovers the English comment of its sample: a Chinese t
   const page = workbench.page;
   // translation.targetLanguage is auto: Chinese because VS Code runs in Chinese, so the English comment is the one translated.
   await workbench.runCommand('Transformer Inspector: 翻译示例注释', 60_000);
-  const hover = page.locator('.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content').first();
-  await page.waitForFunction(
-    (signature) => [...document.querySelectorAll('.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content')].some((node) => new RegExp(signature).test((node as HTMLElement).innerText)),
-    SIGNATURE.source,
-    { timeout: 120_000 },
-  );
-  const text = (await hover.innerText()).trim();
+  const text = await workbench.waitForHover(SIGNATURE);
   assert.match(text.split('\n')[0], /\p{Script=Han}/u, `a Chinese translation: ${text}`);
   assert.match(text, /←/, 'the word alignment is shown');
   assert.match(text, /显示注意力/);
@@ -63,5 +57,5 @@ test('"翻译示例注释" hovers the English comment of its sample: a Chinese t
   assert.match(text, /复制/);
   assert.match(text, /中文 · \d+ ms · Transformer Inspector/);
   await page.waitForTimeout(500); // the hover fades in
-  await workbench.screenshotRegion('hover', [page.locator('.editor-group-container.active .margin-view-overlays .line-numbers').first(), hover], 12);
+  await workbench.screenshotRegion('hover', [page.locator('.editor-group-container.active .margin-view-overlays .line-numbers').first(), workbench.visibleHover], 12);
 });

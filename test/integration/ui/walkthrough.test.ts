@@ -71,19 +71,13 @@ test('step 2, "Translate a Comment": the hover shows the Chinese comment in Engl
   const page = workbench.page;
   await openWalkthrough();
   await clickStepButton('Hover-translate a comment', 'Translate a Comment');
-  const hover = page.locator('.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content').first();
-  await page.waitForFunction(
-    (signature) => [...document.querySelectorAll('.monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content')].some((node) => new RegExp(signature).test((node as HTMLElement).innerText)),
-    SIGNATURE.source,
-    { timeout: 120_000 },
-  );
-  const text = (await hover.innerText()).trim();
+  const text = await workbench.waitForHover(SIGNATURE);
   const translation = text.split('\n')[0];
   assert.match(translation, /\b(delete|deletes|selected|rows?|lines?)\b/i, `the English of 删除所选的行: ${text}`);
   assert.doesNotMatch(translation, /\p{Script=Han}/u);
   assert.match(text, /←/, 'the word alignment is shown');
   await page.waitForTimeout(500); // the hover fades in
-  await workbench.screenshotRegion('hover-translation', [page.locator('.editor-group-container.active .margin-view-overlays .line-numbers').first(), hover], 12);
+  await workbench.screenshotRegion('hover-translation', [page.locator('.editor-group-container.active .margin-view-overlays .line-numbers').first(), workbench.visibleHover], 12);
 });
 
 test('step 3, "Open Model…": the model picker opens', async () => {
