@@ -195,7 +195,12 @@ export async function againstPyTorch(model: LoadedModel, cases: readonly TokenCa
       timed.push({ ours: times.ours, torch: torchMs.slice(torchMs.length - times.torch.length) });
     }
     await torch.ask('dump');
-    const facts = JSON.parse(readFileSync(outFile, 'utf8')) as { torch: string; blas: string; cases: { tensors: Record<string, { offset: number; dims: number[] }> }[] };
+    const blasGflops = { 512: Number(await torch.ask('matmul 512')), 1024: Number(await torch.ask('matmul 1024')) };
+    const facts = JSON.parse(readFileSync(outFile, 'utf8')) as { torch: string; blas: string; threads: number; blasThreads: number | null; cases: { tensors: Record<string, { offset: number; dims: number[] }> }[] };
+    // A BLAS with more threads than ours would make the comparison unequal.
+    if (facts.threads !== threads || (facts.blasThreads !== null && facts.blasThreads !== threads)) {
+      throw new Error(`PyTorch ran with ${facts.threads} threads and BLAS ${facts.blasThreads} threads, not ${threads}`);
+    }
     const blob = readFileSync(outFile.replace(/\.json$/, '.bin'));
     const results: TorchResult[] = [];
     for (const [index, entry] of cases.entries()) {
@@ -213,7 +218,7 @@ export async function againstPyTorch(model: LoadedModel, cases: readonly TokenCa
         speedup: round(median(theirs) / median(ours), 2),
         maxAbsDiff: compareWithTorch(await inspectTokens(model, entry.input), tensor),
         torchVersion: facts.torch,
-        blas: facts.blas,
+        blas: `${facts.blas}, ${facts.blasThreads ?? '?'} BLAS thread(s); its matmul 512³ ${blasGflops[512]} GFLOP/s, 1024³ ${blasGflops[1024]} GFLOP/s`,
       });
     }
     return results;

@@ -4,17 +4,29 @@ run a model (attention weights and hidden states returned), timed per case.
 
 usage: /usr/bin/python3 training/bench_torch.py --model DIR --cases CASES.json --out OUT.json [--threads N] [--bert]
 CASES.json: [{"name", "source_ids", "target_ids"}] (target_ids start with the decoder start token; none for --bert).
-Commands on stdin (see serve()): the bench interleaves PyTorch runs with the engine's own.
+Commands on stdin (see serve(); `matmul N` answers the BLAS's GFLOP/s): the bench interleaves PyTorch runs with the engine's own.
 OUT.json: per case, every returned tensor as float32 in OUT.bin (offsets in OUT.json).
 """
 import argparse
+import ctypes
 import json
 import os
 import platform
 import sys
 import time
 
-import torch
+
+def _pin_blas_threads():
+    """OpenBLAS sizes its own pool when it loads and ignores torch.set_num_threads, so the thread
+    count has to be in the environment before torch is imported."""
+    if "--threads" in sys.argv[:-1]:
+        count = sys.argv[sys.argv.index("--threads") + 1]
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = count
+
+
+_pin_blas_threads()
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,6 +82,14 @@ def blas_library():
     return ", ".join(sorted(libs)) or "unknown"
 
 
+def blas_threads():
+    """The threads OpenBLAS really uses (None when another BLAS is loaded)."""
+    try:
+        return ctypes.CDLL("libopenblas.so.0").openblas_get_num_threads()
+    except (OSError, AttributeError):
+        return None
+
+
 def inspect_bert(m, source_ids, _target_ids=None):
     """The benchmark's BERT (test/fixtures' modules): attention and hidden states of one sequence."""
     ids = torch.tensor([source_ids])
@@ -102,11 +122,26 @@ def serve(m, run, cases, out):
             t = time.perf_counter()
             run(m, case["source_ids"], case.get("target_ids"))
             print(f"{(time.perf_counter() - t) * 1000:.4f}", flush=True)
+        elif command[0] == "matmul":
+            print(f"{matmul_gflops(int(command[1])):.1f}", flush=True)
         elif command[0] == "dump":
             dump(m, run, cases, out)
             print("ok", flush=True)
         elif command[0] == "quit":
             return
+
+
+def matmul_gflops(size, repeats=20):
+    """Median GFLOP/s of one size×size float32 product in this process's BLAS: PyTorch's own floor."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    for _ in range(3):
+        a @ b
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t)
+    return 2 * size ** 3 / sorted(times)[len(times) // 2] / 1e9
 
 
 def dump(m, run, cases, out):
@@ -123,7 +158,7 @@ def dump(m, run, cases, out):
             results.append({"name": case["name"], "tensors": index})
     json.dump({
         "torch": torch.__version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
-        "blas": blas_library(), "cases": results,
+        "blas": blas_library(), "blasThreads": blas_threads(), "cases": results,
     }, open(out, "w"), indent=1)
 
 
