@@ -73,21 +73,23 @@ function pickWithWorkspaceModels(known: Choice[], actions: Choice[], bundled: st
   picker.items = [...known, ...actions];
   picker.busy = true;
   const listed = new Set(known.map((choice) => choice.description));
+  let closed = false;
   void workspaceModels()
     .then((folders) => {
       const found: Choice[] = folders
         .filter((folder) => folder !== bundled && !listed.has(folder))
         .map((folder) => ({ label: `$(folder) ${path.basename(folder)}`, description: vscode.workspace.asRelativePath(folder), detail: vscode.l10n.t('model folder in the workspace'), pick: async () => folder }));
       if (found.length === 0) return;
+      if (closed) return;
       const active = picker.activeItems;
       // Appended below a separator, so no row moves under the mouse.
       const separator: Choice = { label: vscode.l10n.t('In the workspace'), kind: vscode.QuickPickItemKind.Separator, pick: async () => undefined };
       picker.items = [...known, ...actions, separator, ...found];
-      // Keep the row the user had moved to; a fresh picker still starts on the first row.
-      picker.activeItems = active.length ? active : picker.items.slice(0, 1);
+      // New items reset the active row: keep the one the user had moved to.
+      if (active.length) picker.activeItems = active;
     }, () => undefined)
     .finally(() => {
-      picker.busy = false;
+      if (!closed) picker.busy = false;
     });
   return new Promise((resolve) => {
     let chosen: Choice | undefined;
@@ -96,6 +98,7 @@ function pickWithWorkspaceModels(known: Choice[], actions: Choice[], bundled: st
       picker.hide();
     });
     picker.onDidHide(() => {
+      closed = true;
       picker.dispose();
       resolve(chosen);
     });

@@ -2,7 +2,7 @@
 // open a small untitled document and do the step on it (the third step's button is Open Model… itself).
 
 import * as vscode from 'vscode';
-import { hoverTarget, limitLength } from '../hover/translationHoverProvider';
+import { hoverRequest } from '../hover/translationHoverProvider';
 import { readTranslationSettings } from '../model/settings';
 import type { TranslationController } from '../model/translationController';
 import { COMMAND_INSPECT_SELECTION } from './inspectSelection';
@@ -27,12 +27,9 @@ async function tryInspect(): Promise<unknown> {
 
 /** Translates what the hover at `position` will translate, so the hover answers from the cache at once. */
 async function warmHover(translator: TranslationController, document: vscode.TextDocument, position: vscode.Position): Promise<void> {
-  const target = hoverTarget(document, position);
-  if (!target) return;
-  const { text } = limitLength(target.text.trim(), readTranslationSettings().maxLength);
-  const language = await translator.targetFor(text);
-  if (!language) return;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Loading the translation model…') }, () => translator.translate(text, language));
+  const request = await hoverRequest(translator, document, position);
+  if (!request) return;
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Loading the translation model…') }, () => translator.translate(request.text, request.targetLanguage));
 }
 
 async function tryHoverTranslation(translator: TranslationController): Promise<void> {

@@ -36,19 +36,34 @@ export function limitLength(text: string, maxLength: number): { text: string; no
   return { text: text.slice(0, cut), note: vscode.l10n.t('Only the first {0} of {1} characters were translated.', cut, text.length) };
 }
 
+/** What a hover translates: the text (cut to the maximum), where it starts in its target, and into which language. */
+interface HoverRequest {
+  readonly target: HoverTarget;
+  readonly leading: number;
+  readonly text: string;
+  readonly note?: string;
+  readonly targetLanguage: string;
+}
+
+/** The translation a hover at `position` asks for, or undefined where it shows nothing. */
+export async function hoverRequest(translator: TranslationController, document: vscode.TextDocument, position: vscode.Position): Promise<HoverRequest | undefined> {
+  const target = hoverTarget(document, position);
+  if (!target) return undefined;
+  const leading = target.text.length - target.text.trimStart().length;
+  const { text, note } = limitLength(target.text.trim(), readTranslationSettings().maxLength);
+  const targetLanguage = await translator.targetFor(text);
+  return targetLanguage ? { target, leading, text, note, targetLanguage } : undefined;
+}
+
 export function register(translator: TranslationController): vscode.Disposable {
   return vscode.languages.registerHoverProvider(SELECTOR, {
     async provideHover(document, position, token) {
-      const settings = readTranslationSettings();
-      if (!settings.hoverEnabled) return undefined;
-      const target = hoverTarget(document, position);
-      if (!target) return undefined;
-      const leading = target.text.length - target.text.trimStart().length;
-      const { text, note } = limitLength(target.text.trim(), settings.maxLength);
+      if (!readTranslationSettings().hoverEnabled) return undefined;
       try {
-        const targetLanguage = await translator.targetFor(text);
-        if (!targetLanguage || token.isCancellationRequested) return undefined;
-        const translation = await translator.translate(text, targetLanguage, token);
+        const request = await hoverRequest(translator, document, position);
+        if (!request || token.isCancellationRequested) return undefined;
+        const { target, leading, text, note } = request;
+        const translation = await translator.translate(text, request.targetLanguage, token);
         if (token.isCancellationRequested || translation.text.trim() === '') return undefined;
         // Replace exactly what was translated: a cut text keeps its untranslated rest.
         const from = document.offsetAt(target.range.start) + leading;
