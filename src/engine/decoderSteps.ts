@@ -6,6 +6,7 @@ import { EngineError } from './engineError';
 import { KvCache, selectRows } from './kvCache';
 import type { LoadedModel, StackRuntime } from './loadedModel';
 import { InputSpec, integerTensor, toFloat32, zeros } from './modelFeeds';
+import { runFetching } from './sessionRun';
 
 export interface StepResult {
   /** [beams × vocab] log-probabilities of the next token. */
@@ -84,7 +85,7 @@ export class EncoderDecoderSteps implements DecoderSteps {
     const inputIds = useCache ? sequences.map((sequence) => sequence.slice(-1)) : sequences;
     const feeds = this.feeds(runtime.inputs, inputIds, beams, useCache);
     const crossOutputs = Array.from({ length: this.layers }, (_, layer) => runtime.probeOutputs.get(`cross.${layer}`)).filter((name): name is string => !!name);
-    const outputs = await runtime.session.run(feeds, fetchesOf(runtime, crossOutputs));
+    const outputs = await runFetching(runtime.session, feeds, fetchesOf(runtime, crossOutputs));
     if (this.next) this.cache.update(outputs);
     this.steps++;
 
@@ -156,7 +157,7 @@ export class DecoderOnlySteps implements DecoderSteps {
     const beams = sequences.length;
     const total = sequences[0].length;
     const fed = useCache ? sequences.map((sequence) => sequence.slice(-1)) : sequences;
-    const outputs = await this.runtime.session.run(this.feeds(fed, total, useCache), fetchesOf(this.runtime));
+    const outputs = await runFetching(this.runtime.session, this.feeds(fed, total, useCache), fetchesOf(this.runtime));
     if (this.cached) this.cache.update(outputs);
     this.steps++;
     const { logProbs, vocab } = lastLogProbs(outputs.logits, beams);

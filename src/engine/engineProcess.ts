@@ -11,6 +11,7 @@ import { Engine } from './engine';
 import { EngineError, errorMessage, isEngineError } from './engineError';
 import { LruCache } from './lruCache';
 import type { ModelVariant } from './modelFolder';
+import { onnxruntimeVersion } from './sessionRun';
 
 if (!process.send) {
   console.error('engineProcess must be started by the extension host (child_process.fork).');
@@ -31,7 +32,7 @@ const handlers: Handlers<EngineMethods> = {
       log('info', `  ${stage}`);
       progress(stage);
     });
-    log('info', `Loaded ${info.name} (${info.family}) on ${info.executionProvider} in ${Math.round(performance.now() - started)} ms`);
+    log('info', `Loaded ${info.name} (${info.family}) on ${info.executionProvider} (onnxruntime ${onnxruntimeVersion}) in ${Math.round(performance.now() - started)} ms`);
     for (const attempt of info.providersTried.filter((entry) => entry.error)) log('warn', `  ${attempt.name} unavailable: ${attempt.error}`);
     return info;
   },

@@ -10,6 +10,7 @@ import { targetLanguageFor } from './languages';
 import { languageTokensOf, LoadedModel } from './loadedModel';
 import { integerTensor } from './modelFeeds';
 import { configNumber } from './modelFolder';
+import { runFetching } from './sessionRun';
 
 /** New tokens a decoder-only model writes when the caller does not say. */
 const DEFAULT_NEW_TOKENS = 32;
@@ -151,7 +152,7 @@ async function prepareTranslation(model: LoadedModel, ids: readonly number[], op
     encoderFeeds[spec.name] = integerTensor(spec.elemType, spec.name === 'input_ids' ? ids : ids.map(() => 1), [1, ids.length]);
   }
   const output = encoderOutputName(encoderRuntime);
-  const encoderHidden = (await encoderRuntime.session.run(encoderFeeds, [output]))[output];
+  const encoderHidden = (await runFetching(encoderRuntime.session, encoderFeeds, [output]))[output];
   timingsMs.encoder = performance.now() - encoderStarted;
   return { prefix: [start], eos, maxNewTokens, decoder: new EncoderDecoderSteps(model, encoderHidden, ids.length) };
 }

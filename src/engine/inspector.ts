@@ -10,6 +10,7 @@ import { logitLensOf } from './logitLens';
 import { buildFeeds, toFloat32 } from './modelFeeds';
 import { configNumber } from './modelFolder';
 import { providerDisplayName } from './sessionFactory';
+import { runFetching } from './sessionRun';
 
 export const DEFAULT_MAX_TOKENS = 512;
 /** Logits beyond this many values (tokens × vocabulary) are left out of an inspection. */
@@ -75,7 +76,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     const runStarted = performance.now();
     const typeIds = runtime.stack === 'decoder' && input.target ? undefined : input.source.typeIds;
     const feeds = buildFeeds(runtime.inputs, { ids: tokens.map((token) => token.id), typeIds, encoderHiddenStates: encoderOutput });
-    const outputs = await runtime.session.run(feeds, fetchList(runtime));
+    const outputs = await runFetching(runtime.session, feeds, fetchList(runtime));
     timingsMs[runtime.stack] = performance.now() - runStarted;
     if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
     const stack = stackInspection(runtime, tokens, outputs);
