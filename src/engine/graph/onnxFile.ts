@@ -49,6 +49,7 @@ export function readOnnxFile(file: string): OnnxFile {
     throw new EngineError('onnx-invalid', `${name} does not contain an ONNX graph: not an ONNX model.`);
   }
   const opsetEntry = model.opsetImport.find((entry) => !entry.domain || entry.domain === 'ai.onnx');
+  checkInlineSizes(name, graph);
   const externalDataBytes = checkExternalData(file, graph);
   return { path: file, bytes, model, graph, opset: int64(opsetEntry?.version), externalDataBytes };
 }
@@ -60,6 +61,27 @@ export function* allInitializers(graph: onnx.IGraphProto): Generator<onnx.ITenso
     for (const attribute of node.attribute ?? []) {
       if (attribute.g) yield* allInitializers(attribute.g);
       for (const sub of attribute.graphs ?? []) yield* allInitializers(sub);
+    }
+  }
+}
+
+/** Bytes per value of the fixed-width tensor types, by TensorProto.DataType. */
+const BYTES_PER_VALUE: Readonly<Record<number, number>> = {
+  1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2, 17: 1, 18: 1, 19: 1, 20: 1,
+};
+
+/** A weight whose shape promises more bytes than it holds would make onnxruntime allocate the promise. */
+function checkInlineSizes(name: string, graph: onnx.IGraphProto): void {
+  for (const tensor of allInitializers(graph)) {
+    const width = BYTES_PER_VALUE[tensor.dataType ?? 0];
+    if (!width || tensor.dataLocation === EXTERNAL || !tensor.rawData?.length) continue;
+    const dims = (tensor.dims ?? []).map(int64);
+    const declared = dims.reduce((product, dim) => product * dim, width);
+    if (declared !== tensor.rawData.length) {
+      throw new EngineError(
+        'onnx-invalid',
+        `${name}: weight "${tensor.name}" of shape [${dims.join(', ')}] declares ${declared} bytes but holds ${tensor.rawData.length}; the file is damaged.`,
+      );
     }
   }
 }
