@@ -47,8 +47,12 @@ const BUNDLES = ['extension.js', 'engineProcess.js', 'webview.js'];
 /** Manifest fields for npm and development only. */
 const DEVELOPMENT_FIELDS = ['scripts', 'devDependencies', 'dependencies', 'bin'];
 const GPU_PROVIDER = /^(lib)?onnxruntime_providers_(cuda|tensorrt|shared)\b/;
-/** macOS: the binding links @rpath/libonnxruntime.1.dylib; npm unpacks the versioned name beside it as a copy, not a link. */
-const VERSIONED_DYLIB = /^libonnxruntime\.\d+\.\d+\.\d+\.dylib$/;
+const ORT_DYLIB = /^libonnxruntime\..*dylib$/;
+/**
+ * Targets whose onnxruntime-node is an older release (a devDependency alias) because the project's own ships no
+ * binaries for them: 1.23.2 is the last with macOS x64 ones. src/engine/sessionRun.ts covers its differences.
+ */
+const ORT_PACKAGE_OF: Readonly<Record<string, string>> = { 'darwin-x64': 'onnxruntime-node-darwin-x64' };
 
 const say = (line: string) => console.log(`[package] ${line}`);
 
@@ -62,13 +66,26 @@ function copyTree(from: string, to: string, keep: (file: string) => boolean = ()
   copyFileSync(from, to);
 }
 
+/** The onnxruntime-node package a target ships, and the onnxruntime-common it depends on. */
+export function ortPackages(target: string): { node: string; common: string } {
+  const node = path.join(root, 'node_modules', ORT_PACKAGE_OF[target] ?? 'onnxruntime-node');
+  const nested = path.join(node, 'node_modules', 'onnxruntime-common');
+  return { node, common: existsSync(nested) ? nested : path.join(root, 'node_modules', 'onnxruntime-common') };
+}
+
 function ortBinaries(target: string): string {
-  const folder = path.join(root, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', ...TARGETS[target].split('/'));
+  const { node } = ortPackages(target);
+  const folder = path.join(node, 'bin', 'napi-v6', ...TARGETS[target].split('/'));
   if (!existsSync(path.join(folder, 'onnxruntime_binding.node'))) {
-    const version = (JSON.parse(readFileSync(path.join(root, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string }).version;
-    throw new Error(`${target}: onnxruntime-node ${version} ships no ${TARGETS[target]} binaries (node_modules/onnxruntime-node/bin/napi-v6/${TARGETS[target]}), so no VSIX can run there`);
+    const version = existsSync(node) ? (JSON.parse(readFileSync(path.join(node, 'package.json'), 'utf8')) as { version: string }).version : 'is not installed and';
+    throw new Error(`${target}: ${path.relative(root, node)} ${version} ships no ${TARGETS[target]} binaries (${path.relative(root, folder)}), so no VSIX can run there`);
   }
   return folder;
+}
+
+/** macOS: the one libonnxruntime the binding links (@rpath/…); npm unpacks its other names beside it as copies, not links. */
+function linkedDylib(binaries: string): string | undefined {
+  return /@rpath\/(libonnxruntime[\w.]*\.dylib)/.exec(readFileSync(path.join(binaries, 'onnxruntime_binding.node')).toString('latin1'))?.[1];
 }
 
 function stage(target: string, gpuProviders: boolean): string {
@@ -84,14 +101,15 @@ function stage(target: string, gpuProviders: boolean): string {
   writeFileSync(path.join(dir, '.vscodeignore'), '# staged by scripts/package.ts: every file here ships\n');
 
   const modules = path.join(dir, 'dist', 'node_modules');
-  const ortNode = path.join(root, 'node_modules', 'onnxruntime-node');
-  const ortCommon = path.join(root, 'node_modules', 'onnxruntime-common');
+  const { node: ortNode, common: ortCommon } = ortPackages(target);
+  const binaries = ortBinaries(target);
+  const dylib = linkedDylib(binaries);
   const runtimeJs = (file: string) => file.endsWith('.js') || path.basename(file) === 'package.json';
   copyTree(path.join(ortNode, 'package.json'), path.join(modules, 'onnxruntime-node', 'package.json'));
   copyTree(path.join(ortNode, 'dist'), path.join(modules, 'onnxruntime-node', 'dist'), runtimeJs);
-  copyTree(ortBinaries(target), path.join(modules, 'onnxruntime-node', 'bin', 'napi-v6', ...TARGETS[target].split('/')), (file) => {
+  copyTree(binaries, path.join(modules, 'onnxruntime-node', 'bin', 'napi-v6', ...TARGETS[target].split('/')), (file) => {
     const name = path.basename(file);
-    return !VERSIONED_DYLIB.test(name) && (gpuProviders || !GPU_PROVIDER.test(name));
+    return (!ORT_DYLIB.test(name) || name === dylib) && (gpuProviders || !GPU_PROVIDER.test(name));
   });
   copyTree(path.join(ortCommon, 'package.json'), path.join(modules, 'onnxruntime-common', 'package.json'));
   copyTree(path.join(ortCommon, 'dist', 'cjs'), path.join(modules, 'onnxruntime-common', 'dist', 'cjs'), runtimeJs);

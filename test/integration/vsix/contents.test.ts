@@ -5,20 +5,22 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { vsixPath } from '../../../scripts/package';
+import { ortPackages, vsixPath } from '../../../scripts/package';
 import { ZipReader } from '../../../scripts/zipReader';
 import { repoRoot } from '../paths';
 
 const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** onnxruntime-node 1.30.0's files per target, as its npm package ships them (macOS: the one name the binding links). */
+/** onnxruntime-node's files per target (macOS: the one name the binding links); darwin-x64 carries 1.23.2, the others 1.30.0. */
 const ORT_BINARIES: Record<string, { folder: string; files: string[] }> = {
   'linux-x64': { folder: 'linux/x64', files: ['libonnxruntime.so.1', 'onnxruntime_binding.node'] },
   'linux-arm64': { folder: 'linux/arm64', files: ['libonnxruntime.so.1', 'onnxruntime_binding.node'] },
   'win32-x64': { folder: 'win32/x64', files: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'] },
   'win32-arm64': { folder: 'win32/arm64', files: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'] },
   'darwin-arm64': { folder: 'darwin/arm64', files: ['libonnxruntime.1.dylib', 'onnxruntime_binding.node'] },
+  'darwin-x64': { folder: 'darwin/x64', files: ['libonnxruntime.1.23.2.dylib', 'onnxruntime_binding.node'] },
 };
+const ORT_VERSION: Record<string, string> = { 'darwin-x64': '1.23.2' };
 /** Largest VSIX we accept: the model (~70 MB) and onnxruntime (~45-90 MB) compressed. */
 const MAX_BYTES = 120 * 2 ** 20;
 
@@ -31,9 +33,16 @@ function filesUnder(relative: string, keep: (name: string) => boolean = () => tr
   });
 }
 
+/** The runtime JavaScript of an installed package, as the VSIX holds it under dist/node_modules/<name>/. */
+function shippedJs(packageDir: string, under: string, name: string): string[] {
+  const runtimeJs = (file: string) => file.endsWith('.js') || file === 'package.json';
+  const relative = path.relative(repoRoot, packageDir);
+  return filesUnder(`${relative}/${under}`, runtimeJs).map((file) => `dist/node_modules/${name}/${file.slice(relative.length + 1)}`);
+}
+
 function expectedEntries(target: string): string[] {
-  const runtimeJs = (name: string) => name.endsWith('.js') || name === 'package.json';
   const { folder, files } = ORT_BINARIES[target];
+  const ort = ortPackages(target);
   const extensionFiles = [
     'LICENSE.txt',
     'ThirdPartyNotices.txt',
@@ -53,10 +62,10 @@ function expectedEntries(target: string): string[] {
     ...filesUnder('docs/images'),
     ...filesUnder('models/en-zh-transformer'),
     'dist/node_modules/onnxruntime-node/package.json',
-    ...filesUnder('node_modules/onnxruntime-node/dist', runtimeJs).map((file) => `dist/${file}`),
+    ...shippedJs(ort.node, 'dist', 'onnxruntime-node'),
     ...files.map((file) => `dist/node_modules/onnxruntime-node/bin/napi-v6/${folder}/${file}`),
     'dist/node_modules/onnxruntime-common/package.json',
-    ...filesUnder('node_modules/onnxruntime-common/dist/cjs', runtimeJs).map((file) => `dist/${file}`),
+    ...shippedJs(ort.common, 'dist/cjs', 'onnxruntime-common'),
   ];
   return ['[Content_Types].xml', 'extension.vsixmanifest', ...extensionFiles.map((file) => `extension/${file}`)].sort();
 }
@@ -69,6 +78,10 @@ for (const target of Object.keys(ORT_BINARIES)) {
     try {
       const names = zip.entries.map((entry) => entry.name).sort();
       assert.deepEqual(names, expectedEntries(target));
+      for (const name of ['onnxruntime-node', 'onnxruntime-common']) {
+        const shipped = JSON.parse(zip.read(`extension/dist/node_modules/${name}/package.json`).toString('utf8')) as { version: string };
+        assert.equal(shipped.version, ORT_VERSION[target] ?? '1.30.0', `${target} ships ${name} ${shipped.version}`);
+      }
 
       const vsixManifest = zip.read('extension.vsixmanifest').toString('utf8');
       assert.match(vsixManifest, new RegExp(`TargetPlatform="${target}"`));
