@@ -211,8 +211,16 @@ export class Workbench {
   async goToLine(line: number, column = 1): Promise<void> {
     const input = await this.openQuickInput('F1');
     await input.fill(`:${line}:${column}`);
-    await this.page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+    // A workbench still starting up can drop the first Enter (seen on a fresh machine): press it again.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('Enter');
+      try {
+        await input.waitFor({ state: 'hidden', timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   /** The content of the editor hover that is showing. */
