@@ -76,8 +76,9 @@ export function ortPackages(target: string): { node: string; common: string } {
 function ortBinaries(target: string): string {
   const { node } = ortPackages(target);
   const folder = path.join(node, 'bin', 'napi-v6', ...TARGETS[target].split('/'));
+  if (!existsSync(node)) throw new Error(`${target}: ${path.relative(root, node)} is not installed (run npm install)`);
   if (!existsSync(path.join(folder, 'onnxruntime_binding.node'))) {
-    const version = existsSync(node) ? (JSON.parse(readFileSync(path.join(node, 'package.json'), 'utf8')) as { version: string }).version : 'is not installed and';
+    const { version } = JSON.parse(readFileSync(path.join(node, 'package.json'), 'utf8')) as { version: string };
     throw new Error(`${target}: ${path.relative(root, node)} ${version} ships no ${TARGETS[target]} binaries (${path.relative(root, folder)}), so no VSIX can run there`);
   }
   return folder;

@@ -79,8 +79,7 @@ function pickWithWorkspaceModels(known: Choice[], actions: Choice[], bundled: st
       const found: Choice[] = folders
         .filter((folder) => folder !== bundled && !listed.has(folder))
         .map((folder) => ({ label: `$(folder) ${path.basename(folder)}`, description: vscode.workspace.asRelativePath(folder), detail: vscode.l10n.t('model folder in the workspace'), pick: async () => folder }));
-      if (found.length === 0) return;
-      if (closed) return;
+      if (closed || found.length === 0) return;
       const active = picker.activeItems;
       // Appended below a separator, so no row moves under the mouse.
       const separator: Choice = { label: vscode.l10n.t('In the workspace'), kind: vscode.QuickPickItemKind.Separator, pick: async () => undefined };
