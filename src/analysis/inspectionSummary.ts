@@ -42,7 +42,7 @@ function summarizeStack(stack: StackInspection): StackSummary {
   const base = {
     stack: stack.stack,
     tokens: stack.tokens,
-    ffnWidth: stack.ffnActivations?.dims[2],
+    ffnWidth: stack.ffnActivations?.dims[2] ?? stack.deferredFfnActivations?.width,
     hasLogitLens: stack.logitLens !== undefined || stack.deferredLogitLens !== undefined,
     hasProjection: hidden !== undefined || stack.embeddings !== undefined,
     hasEmbeddings: stack.embeddings !== undefined,
@@ -131,8 +131,8 @@ function nearest(inspection: Inspection, params: PanelDataMethods['neighbors']['
   return scored.sort((a, b) => b.cosine - a.cosine).slice(0, params.count);
 }
 
-function topUnits(inspection: Inspection, params: PanelDataMethods['ffnTopUnits']['params']): FfnUnit[] {
-  const ffn = inspection.stacks.find((stack) => stack.stack === params.stack)?.ffnActivations;
+/** The most active FFN units of one layer and token ([layers, tokens, width] activations). */
+export function topUnits(ffn: Tensor | undefined, params: PanelDataMethods['ffnTopUnits']['params']): FfnUnit[] {
   if (!ffn) return [];
   const [layers, tokens, width] = ffn.dims;
   if (params.layer < 0 || params.layer >= layers || params.token < 0 || params.token >= tokens) throw new RangeError(`no FFN activations at layer ${params.layer}, token ${params.token}`);
@@ -170,8 +170,10 @@ export function answerPanelQuestion<K extends keyof PanelDataMethods>(inspection
       if (!stack?.logitLens) throw new RangeError(`no logit lens for the ${(params as Params<'logitLens'>).stack} stack`);
       return stack.logitLens as PanelDataMethods[K]['result'];
     }
-    case 'ffnTopUnits':
-      return topUnits(inspection, params as Params<'ffnTopUnits'>) as PanelDataMethods[K]['result'];
+    case 'ffnTopUnits': {
+      const p = params as Params<'ffnTopUnits'>;
+      return topUnits(inspection.stacks.find((entry) => entry.stack === p.stack)?.ffnActivations, p) as PanelDataMethods[K]['result'];
+    }
     default:
       throw new RangeError(`unknown panel question ${String(method)}`);
   }

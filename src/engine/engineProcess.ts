@@ -40,8 +40,8 @@ const handlers: Handlers<EngineMethods> = {
     return engine.info();
   },
   async inspect(params) {
-    // The panel asks for the logit lens only when its view opens.
-    const inspection = await engine.inspect({ ...params, logitLens: 'on-demand' });
+    // The panel asks for the logit lens and the FFN activations only when their view opens.
+    const inspection = await engine.inspect({ ...params, activationsView: 'on-demand' });
     const id = randomUUID();
     kept.set(id, inspection);
     log('info', `Inspected ${inspection.stacks.map((stack) => stack.tokens.length).join('+')} tokens in ${Math.round(inspection.timingsMs.total)} ms`);

@@ -2,8 +2,8 @@
 // teacher forcing) and gathers every probe into an Inspection of typed arrays.
 
 import type * as ort from 'onnxruntime-node';
-import type { AttentionGroup, Inspection, StackInspection, Tensor, Token } from '../protocol/inspection';
-import { EngineError } from './engineError';
+import type { AttentionGroup, DeferredFfnActivations, Inspection, StackInspection, Tensor, Token } from '../protocol/inspection';
+import { EngineError, errorMessage } from './engineError';
 import { languageTokenFor } from './languages';
 import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
 import { logitLensOf } from './logitLens';
@@ -26,11 +26,14 @@ export interface InspectRequest {
   readonly maxTokens?: number;
   /** For models with language tokens: the language to translate into, or `auto`. */
   readonly targetLanguage?: string;
-  /** `on-demand`: the logit lens is computed when first asked for (the panel's inspections). */
-  readonly logitLens?: LensTiming;
+  readonly activationsView?: ViewTiming;
 }
 
-export type LensTiming = 'now' | 'on-demand';
+/**
+ * `on-demand` (the panel's inspections): what only the activations view shows, the logit lens and
+ * the FFN activations, is computed when it first asks. Both cost a share of the inspection itself.
+ */
+export type ViewTiming = 'now' | 'on-demand';
 
 export interface Encoded {
   readonly tokens: Token[];
@@ -49,7 +52,7 @@ export async function inspect(model: LoadedModel, request: InspectRequest): Prom
     : encodeWithinLimit(model, request.text, limit, true, notices, request.targetLanguage);
   const target = model.spec.family === 'encoder-decoder' ? decoderInput(model, request.target ?? '', limit, notices) : undefined;
   const tokenizeMs = performance.now() - started;
-  const inspection = await inspectTokens(model, { source, target, notices, logitLens: request.logitLens });
+  const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView });
   const timingsMs = { tokenize: tokenizeMs, ...inspection.timingsMs, total: performance.now() - started };
   return { ...inspection, timingsMs };
 }
@@ -59,7 +62,7 @@ export interface TokenInput {
   /** Decoder tokens (starting with the decoder start token) for encoder-decoder models. */
   readonly target?: Encoded;
   readonly notices?: readonly string[];
-  readonly logitLens?: LensTiming;
+  readonly activationsView?: ViewTiming;
 }
 
 /** Runs already-tokenized input; the level at which results are compared with reference runs. */
@@ -76,12 +79,13 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     const runStarted = performance.now();
     const typeIds = runtime.stack === 'decoder' && input.target ? undefined : input.source.typeIds;
     const feeds = buildFeeds(runtime.inputs, { ids: tokens.map((token) => token.id), typeIds, encoderHiddenStates: encoderOutput });
-    const outputs = await runFetching(runtime.session, feeds, fetchList(runtime));
+    const deferFfn = input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime);
+    const outputs = await runFetching(runtime.session, feeds, inspectionFetches(runtime, { ffn: !deferFfn }));
     timingsMs[runtime.stack] = performance.now() - runStarted;
     if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
-    const stack = stackInspection(runtime, tokens, outputs);
+    const stack = stackInspection(runtime, tokens, outputs, deferFfn ? deferredFfn(runtime, feeds) : undefined);
     const lens = logitLensOf(runtime, outputs, stack.hiddenStates, model.tokenizer);
-    if (lens && input.logitLens === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
+    if (lens && input.activationsView === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
     else stacks.push({ ...stack, logitLens: lens && (await lens()) });
     attention.push(...attentionGroups(runtime, outputs));
     if (outputs.logits) logits = logitsOf(outputs.logits, notices);
@@ -175,11 +179,45 @@ export function encoderOutputName(runtime: StackRuntime): string {
   return runtime.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : runtime.outputNames[0];
 }
 
-function fetchList(runtime: StackRuntime): string[] {
-  const names = new Set(runtime.probeOutputs.values());
-  if (runtime.stack === 'encoder') names.add(encoderOutputName(runtime));
-  if (runtime.outputNames.includes('logits')) names.add('logits');
-  return [...names];
+/** The model's own outputs an inspection reports: the encoder's last hidden state, the logits. */
+export function modelOutputFetches(runtime: StackRuntime): string[] {
+  const names = runtime.stack === 'encoder' ? [encoderOutputName(runtime)] : [];
+  if (runtime.outputNames.includes('logits')) names.push('logits');
+  return names;
+}
+
+/** What an inspection fetches: those outputs and the probes, the FFN activations unless they wait. */
+export function inspectionFetches(runtime: StackRuntime, { ffn }: { ffn: boolean }): string[] {
+  const probes = [...runtime.probeOutputs].filter(([key]) => ffn || !isFfnKey(key)).map(([, name]) => name);
+  return [...new Set([...probes, ...modelOutputFetches(runtime)])];
+}
+
+const isFfnKey = (key: string) => key.startsWith('ffn.');
+
+/**
+ * Each stack's FFN width, learned from the first run that fetched the activations (the warm-up at
+ * load): the panel's summary states it before the activations are fetched.
+ */
+const FFN_WIDTHS = new WeakMap<StackRuntime, number>();
+
+function ffnKeysOf(runtime: StackRuntime): string[] | undefined {
+  return runtime.probes.ffn?.map((_, layer) => `ffn.${layer}`);
+}
+
+/** The FFN activations of one run, from the same session and inputs, when first asked for. */
+function deferredFfn(runtime: StackRuntime, feeds: ort.InferenceSession.FeedsType): DeferredFfnActivations {
+  const keys = ffnKeysOf(runtime)!;
+  let result: Promise<Tensor> | undefined;
+  const run = async () => {
+    let outputs: ort.InferenceSession.OnnxValueMapType;
+    try {
+      outputs = await runFetching(runtime.session, feeds, keys.map((key) => runtime.probeOutputs.get(key)!));
+    } catch (error) {
+      throw new EngineError('input', `The FFN activations could not be computed (${errorMessage(error)}); the model may have been replaced since: inspect again.`);
+    }
+    return stackLayers(probeTensors(runtime, outputs, keys));
+  };
+  return { width: FFN_WIDTHS.get(runtime)!, fetch: () => (result ??= run()) };
 }
 
 /** Drops the batch dimension of [1, …] outputs. */
@@ -211,7 +249,7 @@ function attentionGroups(runtime: StackRuntime, outputs: ort.InferenceSession.On
   });
 }
 
-function stackInspection(runtime: StackRuntime, tokens: Token[], outputs: ort.InferenceSession.OnnxValueMapType): StackInspection {
+function stackInspection(runtime: StackRuntime, tokens: Token[], outputs: ort.InferenceSession.OnnxValueMapType, deferredFfnActivations?: DeferredFfnActivations): StackInspection {
   const hiddenKeys = runtime.probes.hiddenStates?.map((_, layer) => `hidden.${layer}`);
   const hiddenStates = hiddenKeys ? stackLayers(probeTensors(runtime, outputs, hiddenKeys)) : undefined;
   let embeddings: Tensor | undefined;
@@ -219,9 +257,12 @@ function stackInspection(runtime: StackRuntime, tokens: Token[], outputs: ort.In
     const raw = probeTensors(runtime, outputs, ['embedding'])[0];
     embeddings = { dims: [tokens.length, raw.data.length / tokens.length], data: raw.data };
   }
-  const ffnKeys = runtime.probes.ffn?.map((_, layer) => `ffn.${layer}`);
+  const base = { stack: runtime.stack, tokens, hiddenStates, embeddings };
+  if (deferredFfnActivations) return { ...base, deferredFfnActivations };
+  const ffnKeys = ffnKeysOf(runtime);
   const ffnActivations = ffnKeys ? stackLayers(probeTensors(runtime, outputs, ffnKeys)) : undefined;
-  return { stack: runtime.stack, tokens, hiddenStates, embeddings, ffnActivations };
+  if (ffnActivations) FFN_WIDTHS.set(runtime, ffnActivations.dims[2]);
+  return { ...base, ffnActivations };
 }
 
 function logitsOf(tensor: ort.Tensor, notices: string[]): Tensor | undefined {

@@ -1,9 +1,10 @@
 // The engine's answers to the panel's questions about an inspection it keeps: most come from
-// src/analysis as in the offline report; the logit lens and rollout need onnxruntime.
+// src/analysis as in the offline report; the logit lens, FFN activations and rollout need onnxruntime.
 
-import { answerPanelQuestion, groupTensor } from '../analysis/inspectionSummary';
+import { answerPanelQuestion, groupTensor, topUnits } from '../analysis/inspectionSummary';
 import type { EngineMethods, PanelQuestion } from '../protocol/engineProtocol';
 import type { Inspection } from '../protocol/inspection';
+import type { PanelDataMethods } from '../protocol/panelData';
 import { EngineError, errorMessage } from './engineError';
 import { rolloutInEngine } from './rolloutSession';
 
@@ -19,6 +20,11 @@ export async function answerInEngine(inspection: Inspection, { method, params }:
         const lens = stack?.logitLens ?? (await stack?.deferredLogitLens?.());
         if (!lens) throw new EngineError('input', `The ${name} stack has no output head, so it has no logit lens.`);
         return lens;
+      }
+      case 'ffnTopUnits': {
+        const p = params as PanelDataMethods['ffnTopUnits']['params'];
+        const stack = inspection.stacks.find((entry) => entry.stack === p.stack);
+        return topUnits(stack?.ffnActivations ?? (await stack?.deferredFfnActivations?.fetch()), p);
       }
       default:
         return answerPanelQuestion(inspection, method, params as never);

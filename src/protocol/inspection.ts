@@ -41,6 +41,14 @@ export interface StackInspection {
   readonly logitLens?: LogitLens;
   /** Engine side only, never serialised: the lens computed when first asked for (the panel's inspections). */
   readonly deferredLogitLens?: () => Promise<LogitLens>;
+  /** Engine side only: the FFN activations fetched when first asked for; their width is known before. */
+  readonly deferredFfnActivations?: DeferredFfnActivations;
+}
+
+export interface DeferredFfnActivations {
+  readonly width: number;
+  /** Runs the stack again on the same inputs for the activations alone; memoised. */
+  readonly fetch: () => Promise<Tensor>;
 }
 
 /** The logit lens: the top next-token predictions at every layer and position. */

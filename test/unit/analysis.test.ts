@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { headMean, rollout, thumbnails } from '../../src/analysis/attentionMath';
 import { answerPanelQuestion, summarize } from '../../src/analysis/inspectionSummary';
 import { pca2, symmetricEigen } from '../../src/analysis/pca';
-import { inspectTokens } from '../../src/engine/inspector';
+import { inspect, inspectTokens } from '../../src/engine/inspector';
 import { disposeModel, loadModel } from '../../src/engine/loadedModel';
 import type { Tensor } from '../../src/protocol/inspection';
 import { fixture, maxAbsDifference, reference, rowSums } from './fixtures';
@@ -165,7 +165,7 @@ describe('FFN units and the lens in the summary', () => {
     try {
       const source = { tokens: model.tokenizer.encode('Hello world, the model'), text: 'Hello world, the model' };
       const now = await inspectTokens(model, { source });
-      const later = await inspectTokens(model, { source, logitLens: 'on-demand' });
+      const later = await inspectTokens(model, { source, activationsView: 'on-demand' });
       assert.equal(later.stacks[0].logitLens, undefined);
       assert.equal(summarize(later, 'y').stacks[0].hasLogitLens, true);
       const lens = await later.stacks[0].deferredLogitLens!();
@@ -175,6 +175,37 @@ describe('FFN units and the lens in the summary', () => {
       assert.equal(await later.stacks[0].deferredLogitLens!(), lens, 'computed once');
     } finally {
       await disposeModel(model);
+    }
+  });
+
+  it('on-demand FFN activations wait until asked for once the width is known, and equal those fetched at once', async () => {
+    const model = await loadModel(fixture('marian-tiny'));
+    let disposed = false;
+    try {
+      const request = { text: 'Hello world', target: 'Hallo Welt' };
+      // A model's first inspection fetches them anyway: the width the summary states is learned there.
+      const first = await inspect(model, { ...request, activationsView: 'on-demand' });
+      assert.equal(first.stacks.length, 2);
+      assert.ok(first.stacks.every((stack) => stack.ffnActivations && !stack.deferredFfnActivations));
+      const now = await inspect(model, request);
+      const later = await inspect(model, { ...request, activationsView: 'on-demand' });
+      assert.deepEqual(summarize(later, 'z').stacks.map((stack) => stack.ffnWidth), summarize(now, 'n').stacks.map((stack) => stack.ffnWidth));
+      for (const [index, stack] of later.stacks.entries()) {
+        assert.equal(stack.ffnActivations, undefined, `${stack.stack}: not fetched with the inspection`);
+        const fetched = await stack.deferredFfnActivations!.fetch();
+        const expected = now.stacks[index].ffnActivations!;
+        assert.deepEqual(fetched.dims, expected.dims);
+        assert.equal(stack.deferredFfnActivations!.width, expected.dims[2]);
+        assert.deepEqual([...fetched.data], [...expected.data], `${stack.stack}: the same values as fetched at once`);
+        assert.equal(await stack.deferredFfnActivations!.fetch(), fetched, 'fetched once');
+      }
+      // Asked for after the model is gone, they fail with a message that says what to do.
+      const orphan = await inspect(model, { ...request, activationsView: 'on-demand' });
+      await disposeModel(model);
+      disposed = true;
+      await assert.rejects(orphan.stacks[1].deferredFfnActivations!.fetch(), /FFN activations could not be computed .*inspect again/);
+    } finally {
+      if (!disposed) await disposeModel(model);
     }
   });
 });

@@ -7,8 +7,12 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EngineClient } from '../../src/engine/client';
+import { topUnits } from '../../src/analysis/inspectionSummary';
 import { EngineError } from '../../src/engine/engineError';
+import { inspect } from '../../src/engine/inspector';
+import { disposeModel, loadModel } from '../../src/engine/loadedModel';
 import type { LogitLens, Tensor } from '../../src/protocol/inspection';
+import type { FfnUnit } from '../../src/protocol/panelData';
 import { fixture, REPO_ROOT, rowSums } from './fixtures';
 
 const ENGINE = path.join(REPO_ROOT, 'dist', 'engineProcess.js');
@@ -73,6 +77,18 @@ describe('engine client', () => {
     assert.deepEqual(lens.dims, [3, summary.stacks[1].tokens.length, 5]);
     assert.ok(lens.ids instanceof Int32Array && lens.probabilities instanceof Float32Array);
     await rejectsWith(client.call('panelQuestion', { method: 'logitLens', params: { id: summary.id, stack: 'encoder' } }), 'input', /no output head/);
+    // So are the FFN activations; their width is in the summary before that.
+    const width = summary.stacks[1].ffnWidth!;
+    assert.ok(width > 0, 'the summary states the FFN width');
+    const units = (await client.call('panelQuestion', { method: 'ffnTopUnits', params: { id: summary.id, stack: 'decoder', layer: 1, token: 1, count: 5 } })) as FfnUnit[];
+    assert.equal(units.length, 5);
+    assert.ok(units.every((unit, i) => unit.unit >= 0 && unit.unit < width && (i === 0 || units[i - 1].value >= unit.value)), JSON.stringify(units));
+    // The same units as an inspection here that fetched the activations with everything else.
+    const model = await loadModel(fixture('marian-tiny'));
+    const here = await inspect(model, { text: 'Hello world', target: 'Hello' }).finally(() => disposeModel(model));
+    const expected = topUnits(here.stacks[1].ffnActivations, { id: '', stack: 'decoder', layer: 1, token: 1, count: 5 });
+    assert.deepEqual(units.map((unit) => unit.unit), expected.map((unit) => unit.unit));
+    units.forEach((unit, i) => assert.ok(Math.abs(unit.value - expected[i].value) < 1e-5, `${unit.value} vs ${expected[i].value}`));
   });
 
   it('a request in flight when the engine is killed fails clearly; the next one works on the same model', async () => {
