@@ -6,22 +6,28 @@ import type { Readable, Writable } from 'node:stream';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { encodeWithinLimit, encoderOutputName, inspectTokens, type Encoded } from '../src/engine/inspector';
+import { encodeWithinLimit, encoderOutputName, inspectionFetches, inspectTokens, modelOutputFetches, type Encoded } from '../src/engine/inspector';
 import type { LoadedModel, StackRuntime } from '../src/engine/loadedModel';
 import { buildFeeds } from '../src/engine/modelFeeds';
 import { configNumber } from '../src/engine/modelFolder';
 import { readOnnxFile } from '../src/engine/graph/onnxFile';
 import { createSession } from '../src/engine/sessionFactory';
 import type { Inspection } from '../src/protocol/inspection';
+import { inspectionFlops } from './floorBench';
 import { inBlocks, interleaved, median, round, sample, type Sample } from './stats';
 import { atLeast, CHINESE_PROSE, ENGLISH_PROSE } from './texts';
 
-/** An inspection as the panel gets it: the logit lens waits until its view asks for it. */
-const asThePanelGetsIt = (model: LoadedModel, input: TokenCase['input']) => inspectTokens(model, { ...input, logitLens: 'on-demand' });
+/** An inspection as the panel gets it: the logit lens and FFN activations wait until their view asks. */
+const asThePanelGetsIt = (model: LoadedModel, input: TokenCase['input']) => inspectTokens(model, { ...input, activationsView: 'on-demand' });
 
 /** The logit lens of every stack that has one, computed as the panel's activations view asks for it. */
 async function lensOf(inspection: Inspection): Promise<void> {
   for (const stack of inspection.stacks) await stack.deferredLogitLens?.();
+}
+
+/** The FFN activations of every stack, fetched as the activations view asks for them. */
+async function ffnOf(inspection: Inspection): Promise<void> {
+  for (const stack of inspection.stacks) await stack.deferredFfnActivations?.fetch();
 }
 
 export interface TokenCase {
@@ -57,12 +63,16 @@ async function plainSessions(model: LoadedModel, threads: number): Promise<Map<S
   return sessions;
 }
 
-/** One forward pass of every stack (encoder, then the teacher-forced decoder), all outputs fetched. */
-async function forward(model: LoadedModel, input: TokenCase['input'], sessionOf: (runtime: StackRuntime) => ort.InferenceSession): Promise<void> {
+/**
+ * One forward pass of every stack (encoder, then the teacher-forced decoder). Both sessions fetch
+ * the model outputs an inspection reports; the instrumented one adds the probes an inspection
+ * fetches. The KV cache outputs, which neither needs, stay in onnxruntime on both sides.
+ */
+async function forward(model: LoadedModel, input: TokenCase['input'], sessionOf: (runtime: StackRuntime) => ort.InferenceSession, fetches: (runtime: StackRuntime) => string[]): Promise<void> {
   let encoderOutput: ort.Tensor | undefined;
   for (const runtime of model.stacks) {
     const tokens = runtime.stack === 'decoder' && input.target ? input.target.tokens : input.source.tokens;
-    const outputs = await sessionOf(runtime).run(buildFeeds(runtime.inputs, { ids: tokens.map((token) => token.id), encoderHiddenStates: encoderOutput }));
+    const outputs = await sessionOf(runtime).run(buildFeeds(runtime.inputs, { ids: tokens.map((token) => token.id), encoderHiddenStates: encoderOutput }), fetches(runtime));
     if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
   }
 }
@@ -75,6 +85,8 @@ export interface OverheadResult {
   readonly inspection: Sample;
   /** The logit lens, when the activations view asks for it (absent without an output head). */
   readonly logitLens?: Sample;
+  /** The FFN activations, fetched when the activations view asks for them (absent where none are observed). */
+  readonly ffnActivations?: Sample;
   /** Instrumented session.run ÷ plain session.run (the added outputs alone). */
   readonly runRatio: number;
   /** Whole inspection ÷ plain session.run. */
@@ -87,26 +99,33 @@ export async function instrumentationOverhead(model: LoadedModel, cases: readonl
   try {
     for (const entry of cases) {
       const lensMs: number[] = [];
+      const ffnMs: number[] = [];
+      const timed = async (into: number[], task: () => Promise<void>) => {
+        const started = performance.now();
+        await task();
+        into.push(performance.now() - started);
+      };
       const times = await interleaved({
-        plain: () => forward(model, entry.input, (runtime) => plain.get(runtime)!),
-        instrumented: () => forward(model, entry.input, (runtime) => runtime.session),
+        plain: () => forward(model, entry.input, (runtime) => plain.get(runtime)!, modelOutputFetches),
+        instrumented: () => forward(model, entry.input, (runtime) => runtime.session, (runtime) => inspectionFetches(runtime, { ffn: false })),
         inspection: async () => {
           const inspection = await asThePanelGetsIt(model, entry.input);
           // Timed apart, so `inspection` stays what Inspect Selection waits for.
-          const started = performance.now();
-          await lensOf(inspection);
-          lensMs.push(performance.now() - started);
+          await timed(lensMs, () => lensOf(inspection));
+          await timed(ffnMs, () => ffnOf(inspection));
         },
       }, repeats);
-      // The lens time ran inside the inspection task: take it out again.
+      // The lens and FFN times ran inside the inspection task: take them out again.
       const lens = model.stacks.some((runtime) => runtime.lens) ? lensMs.slice(-repeats) : undefined;
-      const inspection = times.inspection.map((ms, i) => ms - (lens?.[i] ?? 0));
+      const ffn = model.stacks.some((runtime) => runtime.probes.ffn) ? ffnMs.slice(-repeats) : undefined;
+      const inspection = times.inspection.map((ms, i) => ms - lensMs[lensMs.length - repeats + i] - ffnMs[ffnMs.length - repeats + i]);
       results.push({
         case: entry.name,
         plainRun: sample(times.plain),
         instrumentedRun: sample(times.instrumented),
         inspection: sample(inspection),
         logitLens: lens && sample(lens),
+        ffnActivations: ffn && sample(ffn),
         runRatio: round(median(times.instrumented) / median(times.plain), 3),
         inspectionRatio: round(median(inspection) / median(times.plain), 3),
       });
@@ -127,6 +146,12 @@ export interface TorchResult {
   readonly maxAbsDiff: Record<string, number>;
   readonly torchVersion: string;
   readonly blas: string;
+  /** Matrix-product work of one inspection, and the rate PyTorch ran it at. */
+  readonly gflop: number;
+  readonly torchGflops: number;
+  /** The rate an engine twice as fast as PyTorch would need, against the best this BLAS reached on one large product. */
+  readonly twiceTorchGflops: number;
+  readonly blasPeakGflops: number;
 }
 
 /** training/bench_torch.py as a process that answers one command per line. */
@@ -211,6 +236,7 @@ export async function againstPyTorch(model: LoadedModel, cases: readonly TokenCa
         return new Float32Array(blob.buffer.slice(blob.byteOffset + offset, blob.byteOffset + offset + size * 4));
       };
       const { ours, torch: theirs } = timed[index];
+      const flops = inspectionFlops(model, entry.input.source.tokens.length, entry.input.target?.tokens.length ?? 0);
       results.push({
         case: entry.name,
         ours: sample(ours),
@@ -219,6 +245,10 @@ export async function againstPyTorch(model: LoadedModel, cases: readonly TokenCa
         maxAbsDiff: compareWithTorch(await inspectTokens(model, entry.input), tensor),
         torchVersion: facts.torch,
         blas: `${facts.blas}, ${facts.blasThreads ?? '?'} BLAS thread(s); its matmul 512³ ${blasGflops[512]} GFLOP/s, 1024³ ${blasGflops[1024]} GFLOP/s`,
+        gflop: round(flops / 1e9, 3),
+        torchGflops: round(flops / (median(theirs) * 1e6), 1),
+        twiceTorchGflops: round((2 * flops) / (median(theirs) * 1e6), 1),
+        blasPeakGflops: Math.max(blasGflops[512], blasGflops[1024]),
       });
     }
     return results;

@@ -19,14 +19,14 @@ export function summaryMarkdown(results: Record<string, unknown>): string {
   const overhead = results.overhead as (OverheadResult & { model: string })[] | undefined;
   if (overhead) {
     out.push('## Instrumentation overhead (median ms, interleaved runs)\n\n');
-    out.push(table(['case', 'plain run', 'instrumented run', 'whole inspection', 'logit lens (on demand)', 'run ratio', 'inspection ratio'],
-      overhead.map((r) => [`${r.model} ${r.case.split('@')[1]?.trim() ?? ''} tokens`, ms(r.plainRun), ms(r.instrumentedRun), ms(r.inspection), r.logitLens ? ms(r.logitLens) : '—', `${r.runRatio}×`, `${r.inspectionRatio}×`])));
+    out.push(table(['case', 'plain run', 'instrumented run', 'whole inspection', 'logit lens (on demand)', 'FFN activations (on demand)', 'run ratio', 'inspection ratio'],
+      overhead.map((r) => [`${r.model} ${r.case.split('@')[1]?.trim() ?? ''} tokens`, ms(r.plainRun), ms(r.instrumentedRun), ms(r.inspection), r.logitLens ? ms(r.logitLens) : '—', r.ffnActivations ? ms(r.ffnActivations) : '—', `${r.runRatio}×`, `${r.inspectionRatio}×`])));
   }
   const torch = results.torch as TorchResult[] | undefined;
   if (torch) {
     out.push(`## Against PyTorch eager (${torch[0]?.torchVersion}, ${torch[0]?.blas})\n\n`);
-    out.push(table(['case', 'engine inspection', 'PyTorch eager', 'speed-up', 'max |Δ|'],
-      torch.map((r) => [r.case, ms(r.ours), ms(r.torch), `${r.speedup}×`, Object.entries(r.maxAbsDiff).map(([k, v]) => `${k} ${v}`).join(', ')])));
+    out.push(table(['case', 'engine inspection', 'PyTorch eager', 'speed-up', 'max |Δ|', 'GFLOP', 'PyTorch GFLOP/s', '2× PyTorch needs GFLOP/s (BLAS peak)'],
+      torch.map((r) => [r.case, ms(r.ours), ms(r.torch), `${r.speedup}×`, Object.entries(r.maxAbsDiff).map(([k, v]) => `${k} ${v}`).join(', '), r.gflop, r.torchGflops, `${r.twiceTorchGflops} (${r.blasPeakGflops})`])));
   }
   const matmul = results.matmul as MatmulThroughput[] | undefined;
   const floor = results.floor as { model: string; case: string; gflop: number; floorMs: number; inspectionMs: number; ofFloor: number; achievedGflops: number }[] | undefined;
