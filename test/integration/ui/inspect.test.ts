@@ -1,7 +1,7 @@
 // As a user does it, in code-server driven by Chromium: Open Model… through the quick pick and
 // the file dialog, the status bar, Inspect Selection on a line, the panel's model view, a head
 // focused in the heatmap, the heatmap recoloured when the colour theme changes, and the panel
-// restored after a window reload.
+// restored after a window reload, then its activations view with the FFN units the engine fetches.
 
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -153,4 +153,33 @@ test('after "Reload Window" the panel comes back on the same model, view, layer 
   const status = workbench.page.locator('.statusbar-item', { hasText: 'marian-tiny · CPU' });
   await status.waitFor({ timeout: 60_000 });
   await workbench.screenshot('inspection-after-reload');
+});
+
+test('the activations view fetches the FFN units from the engine when it opens, for each layer chosen', async () => {
+  const { workbench } = session;
+  const frame = await workbench.webviewFrameLocator('Transformer Inspector');
+  await frame.locator('button.tab[data-key="activations"]').click();
+  await frame.locator('#app[data-view="activations"]').waitFor({ timeout: 30_000 });
+  const unitsShown = async (layer: number) => {
+    await frame.locator('.ffn-title', { hasText: new RegExp(`layer ${layer}, token`) }).waitFor({ timeout: 30_000 });
+    const labels = await frame.locator('.ffn-unit .ffn-label').allTextContents();
+    return labels.map((label) => {
+      const match = /^unit (\d+): (-?[\d.e+-]+)$/.exec(label);
+      assert.ok(match, label);
+      return { unit: Number(match[1]), value: Number(match[2]) };
+    });
+  };
+  // The view keeps the layer the heatmap showed (3); choose the first.
+  await frame.locator('.toolbar .layer select').selectOption({ label: '1' });
+  const first = await unitsShown(1);
+  // marian-tiny's FFN is 64 wide: the 16 most active units, strongest first.
+  assert.equal(first.length, 16);
+  assert.equal(new Set(first.map((entry) => entry.unit)).size, 16);
+  assert.ok(first.every((entry, i) => entry.unit < 64 && (i === 0 || first[i - 1].value >= entry.value)), JSON.stringify(first));
+  await frame.locator('.toolbar .layer select').selectOption({ label: '2' });
+  const second = await unitsShown(2);
+  assert.equal(second.length, 16);
+  assert.notDeepEqual(second, first, 'another layer, other activations');
+  await frame.locator('.ffn-units').scrollIntoViewIfNeeded();
+  await workbench.screenshot('inspection-activations');
 });
