@@ -115,10 +115,12 @@ export async function instrumentationOverhead(model: LoadedModel, cases: readonl
           await timed(ffnMs, () => ffnOf(inspection));
         },
       }, repeats);
-      // The lens and FFN times ran inside the inspection task: take them out again.
-      const lens = model.stacks.some((runtime) => runtime.lens) ? lensMs.slice(-repeats) : undefined;
-      const ffn = model.stacks.some((runtime) => runtime.probes.ffn) ? ffnMs.slice(-repeats) : undefined;
-      const inspection = times.inspection.map((ms, i) => ms - lensMs[lensMs.length - repeats + i] - ffnMs[ffnMs.length - repeats + i]);
+      // The lens and FFN times ran inside the inspection task (after its warm-up runs): take them out again.
+      const lensRuns = lensMs.slice(-repeats);
+      const ffnRuns = ffnMs.slice(-repeats);
+      const inspection = times.inspection.map((ms, i) => ms - lensRuns[i] - ffnRuns[i]);
+      const lens = model.stacks.some((runtime) => runtime.lens) ? lensRuns : undefined;
+      const ffn = model.stacks.some((runtime) => runtime.probes.ffn) ? ffnRuns : undefined;
       results.push({
         case: entry.name,
         plainRun: sample(times.plain),

@@ -26,6 +26,7 @@ export interface InspectRequest {
   readonly maxTokens?: number;
   /** For models with language tokens: the language to translate into, or `auto`. */
   readonly targetLanguage?: string;
+  /** When the activations view's data (logit lens, FFN activations) is computed; `now` by default. */
   readonly activationsView?: ViewTiming;
 }
 
