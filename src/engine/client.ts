@@ -17,6 +17,8 @@ export interface EngineClientOptions {
   readonly crashWindowMs?: number;
   readonly timeoutsMs?: Partial<Record<keyof EngineMethods, number>>;
   readonly env?: NodeJS.ProcessEnv;
+  /** Node options of the engine process (none by default; tests give it a small --stack-size). */
+  readonly execArgv?: readonly string[];
 }
 
 const DEFAULT_TIMEOUTS_MS: Record<keyof EngineMethods, number> = {
@@ -100,7 +102,7 @@ export class EngineClient {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.options.env },
-      execArgv: [],
+      execArgv: [...(this.options.execArgv ?? [])],
     });
     const rpc = new RpcClient<EngineMethods>(
       (message) => {

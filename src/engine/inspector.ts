@@ -8,6 +8,7 @@ import { languageTokenFor } from './languages';
 import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
 import { logitLensOf } from './logitLens';
 import { buildFeeds, toFloat32 } from './modelFeeds';
+import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
 import { providerDisplayName } from './sessionFactory';
 import { runFetching } from './sessionRun';
@@ -121,20 +122,7 @@ export function encodeWithinLimit(
     const tokens = model.tokenizer.encode(value, { addSpecialTokens });
     return languageToken ? withLanguageToken(model, tokens, value, targetLanguage) : tokens;
   };
-  let current = text;
-  let tokens = encode(current);
-  while (tokens.length > limit) {
-    const kept = tokens.filter((token) => !token.special);
-    const overflow = tokens.length - limit;
-    const cut = kept[Math.max(0, kept.length - overflow - 1)]?.end ?? 0;
-    if (cut <= 0 || cut >= current.length) throw new EngineError('input', `The text cannot be cut to the model's maximum of ${limit} tokens.`);
-    current = current.slice(0, cut);
-    tokens = encode(current);
-  }
-  if (current.length < text.length) {
-    notices.push(`Input truncated to ${tokens.length} tokens (the first ${current.length} of ${text.length} characters): the limit is ${limit} tokens.`);
-  }
-  return { tokens, text: current };
+  return encodeTextWithinLimit(encode, text, limit, notices);
 }
 
 /** A sentence pair as one input; refused (not cut) when it is longer than the model takes. */
@@ -143,6 +131,10 @@ function encodePair(model: LoadedModel, text: string, pair: string, limit: numbe
     throw new EngineError('input', `A sentence pair needs an encoder-only model; this one is ${model.spec.family} (give an encoder-decoder model its decoder text as the target instead).`);
   }
   if (pair.trim() === '') throw new EngineError('input', 'The second text of the sentence pair is empty.');
+  // Refused before tokenizing: no pair this long fits, and the tokenizer is never given a whole file.
+  if (text.length + pair.length > widestWindow(limit)) {
+    throw new EngineError('input', `The sentence pair is ${text.length + pair.length} characters, far more than ${limit} tokens hold: shorten one of the texts.`);
+  }
   const encoded = model.tokenizer.encodePair(text, pair);
   if (encoded.tokens.length > limit) {
     throw new EngineError('input', `The sentence pair is ${encoded.tokens.length} tokens, more than the limit of ${limit}: shorten one of the texts.`);

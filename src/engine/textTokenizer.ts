@@ -4,6 +4,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { Token } from '../protocol/inspection';
 import { EngineError } from './engineError';
+import { regexPatternsOf, tokenizeWithinTime, TokenizerPattern } from './tokenizerTimeLimit';
 
 export interface EncodeOptions {
   readonly addSpecialTokens?: boolean;
@@ -26,11 +27,13 @@ export class TextTokenizer {
   private readonly subwordPrefix?: string;
   private readonly folding: Folding;
   private readonly unknownIsWord: boolean;
+  private readonly patterns: readonly TokenizerPattern[];
 
   constructor(tokenizerJson: object, tokenizerConfig: object) {
+    this.patterns = regexPatternsOf(tokenizerJson);
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
-      this.tokenizer.encode('probe');
+      this.withinTime(() => 'probe', () => this.tokenizer.encode('probe'));
     } catch (error) {
       throw new EngineError('tokenizer', `tokenizer.json could not be loaded: ${(error as Error).message}`);
     }
@@ -57,36 +60,45 @@ export class TextTokenizer {
   decode(ids: readonly number[], skipSpecialTokens = true): string {
     // The library refuses an empty list; an empty translation is legitimate.
     if (ids.length === 0) return '';
-    return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+    return this.withinTime(() => ids.map((id) => this.tokenOf(id) ?? '').join(' '), () => this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens }));
   }
 
   /** Token ids with their spans in `text` (UTF-16 offsets, end exclusive). */
   encode(text: string, options: EncodeOptions = {}): Token[] {
-    let encoding: { ids: number[]; tokens: string[] };
-    try {
-      encoding = this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true });
-    } catch (error) {
-      throw new EngineError('tokenizer', `The tokenizer failed on this text: ${(error as Error).message}`);
-    }
-    return this.align(text, encoding.ids, encoding.tokens);
+    return this.withinTime(() => text, () => {
+      let encoding: { ids: number[]; tokens: string[] };
+      try {
+        encoding = this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true });
+      } catch (error) {
+        throw new EngineError('tokenizer', `The tokenizer failed on this text: ${(error as Error).message}`);
+      }
+      return this.align(text, encoding.ids, encoding.tokens);
+    });
   }
 
   /** A sentence pair through the tokenizer's pair template ([CLS] A [SEP] B [SEP], <s> A </s></s> B </s>, …). */
   encodePair(text: string, pair: string): EncodedPair {
-    let encoding: { ids: number[]; tokens: string[]; token_type_ids?: number[] };
-    try {
-      encoding = this.tokenizer.encode(text, { text_pair: pair, add_special_tokens: true, return_token_type_ids: true });
-    } catch (error) {
-      throw new EngineError('tokenizer', `The tokenizer failed on this sentence pair: ${(error as Error).message}`);
-    }
     const joined = `${text}${PAIR_SEPARATOR}${pair}`;
-    const typeIds = encoding.token_type_ids ?? encoding.ids.map(() => 0);
-    return { tokens: this.align(joined, encoding.ids, encoding.tokens), typeIds, text: joined };
+    return this.withinTime(() => joined, () => {
+      let encoding: { ids: number[]; tokens: string[]; token_type_ids?: number[] };
+      try {
+        encoding = this.tokenizer.encode(text, { text_pair: pair, add_special_tokens: true, return_token_type_ids: true });
+      } catch (error) {
+        throw new EngineError('tokenizer', `The tokenizer failed on this sentence pair: ${(error as Error).message}`);
+      }
+      const typeIds = encoding.token_type_ids ?? encoding.ids.map(() => 0);
+      return { tokens: this.align(joined, encoding.ids, encoding.tokens), typeIds, text: joined };
+    });
   }
 
   /** Generated ids with their spans in the text they decode to. */
   alignIds(text: string, ids: readonly number[]): Token[] {
-    return this.align(text, ids, ids.map((id) => this.tokenOf(id) ?? ''));
+    return this.withinTime(() => text, () => this.align(text, ids, ids.map((id) => this.tokenOf(id) ?? '')));
+  }
+
+  /** Work that runs the tokenizer's regular expressions, stopped past the time limit; `text`: what they ran on. */
+  private withinTime<T>(text: () => string, task: () => T): T {
+    return tokenizeWithinTime(task, text, this.patterns);
   }
 
   /** Tokens for ids that were not produced from a source text (e.g. generated ones). */
@@ -206,8 +218,9 @@ function fillGaps(text: string, spans: readonly (Span | undefined)[], special: r
 function shareOut(text: string, before: number, after: number, run: readonly number[], whitespace: readonly boolean[], out: Span[]): void {
   const content = run.filter((index) => !whitespace[index]);
   if (content.length === 0) {
-    // Only word-boundary tokens: together they stand for the space between the words.
-    run.forEach((index, k) => (out[index] = k === run.length - 1 ? { start: before, end: after } : { start: before, end: before }));
+    // Only word-boundary tokens: they share the space between the words, in order.
+    const width = after - before;
+    run.forEach((index, k) => (out[index] = { start: before + Math.floor((k * width) / run.length), end: before + Math.floor(((k + 1) * width) / run.length) }));
     return;
   }
   const words = [...text.slice(before, after).matchAll(/\S+/gu)].map((match) => ({ start: before + match.index!, end: before + match.index! + match[0].length }));
@@ -221,14 +234,19 @@ function shareOut(text: string, before: number, after: number, run: readonly num
   });
   if (segments.length === words.length) segments.forEach((segment, i) => shareWithin(text, [words[i]], segment, out));
   else shareWithin(text, words, content, out);
+  // Each word-boundary token runs from the text before it to the next content token's start.
+  const nextStart: number[] = new Array(run.length);
+  for (let k = run.length - 1, upcoming = after; k >= 0; k--) {
+    nextStart[k] = upcoming;
+    if (!whitespace[run[k]]) upcoming = out[run[k]].start;
+  }
   let cursor = before;
   run.forEach((index, k) => {
     if (!whitespace[index]) {
       cursor = out[index].end;
       return;
     }
-    const nextContent = run.slice(k + 1).find((other) => !whitespace[other]);
-    const upcoming = Math.max(cursor, nextContent === undefined ? after : out[nextContent].start);
+    const upcoming = Math.max(cursor, nextStart[k]);
     out[index] = { start: cursor, end: upcoming };
     cursor = upcoming;
   });

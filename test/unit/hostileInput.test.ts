@@ -13,18 +13,11 @@ import { EngineClient } from '../../src/engine/client';
 import { Engine } from '../../src/engine/engine';
 import { EngineError } from '../../src/engine/engineError';
 import { TextTokenizer } from '../../src/engine/textTokenizer';
-import type { Token } from '../../src/protocol/inspection';
 import { seededRandom } from '../webview/syntheticInspection';
 import { fixture, loadFails, REPO_ROOT } from './fixtures';
+import { assertOffsetsMapBack, BUNDLED, TOKENIZER_MODELS } from './tokenizerCases';
 
-const BUNDLED = path.join(REPO_ROOT, 'models', 'en-zh-transformer');
 const ENGINE = path.join(REPO_ROOT, 'dist', 'engineProcess.js');
-const TOKENIZERS: Record<string, string> = {
-  'WordPiece (bert-tiny)': fixture('bert-tiny'),
-  'byte-level BPE (gpt2-tiny)': fixture('gpt2-tiny'),
-  'Unigram (marian-tiny)': fixture('marian-tiny'),
-  'Unigram (bundled model)': BUNDLED,
-};
 
 let scratch: string;
 before(() => {
@@ -35,36 +28,6 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function tokenizerAt(folder: string): TextTokenizer {
   const read = (file: string) => JSON.parse(readFileSync(path.join(folder, file), 'utf8')) as object;
   return new TextTokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
-}
-
-/**
- * What every tokenization must satisfy: spans inside the text, in order, never partly overlapping,
- * special tokens empty; and every letter, digit or symbol of the text inside some token's span.
- */
-function assertOffsetsMapBack(text: string, tokens: readonly Token[], label: string): void {
-  let end = 0;
-  let previous: { start: number; end: number } = { start: -1, end: -1 };
-  const covered = new Uint8Array(text.length);
-  for (const token of tokens) {
-    assert.ok(token.start >= 0 && token.start <= token.end && token.end <= text.length, `${label}: span [${token.start},${token.end}) outside the text`);
-    if (token.special) {
-      assert.equal(token.start, token.end, `${label}: special token ${token.text} has a span`);
-      continue;
-    }
-    // One character may become several tokens (NFKC's ½ → 1⁄2, byte pieces): they share its span
-    // (pieces that stand for nothing in the source, such as the ⁄, have empty spans).
-    const sameAsBefore = token.start === previous.start && token.end === previous.end;
-    assert.ok(token.start >= end || token.start === token.end || sameAsBefore, `${label}: token ${JSON.stringify(token.text)} [${token.start},${token.end}) partly overlaps the one before (ends ${end})`);
-    covered.fill(1, token.start, token.end);
-    end = Math.max(end, token.end);
-    if (token.end > token.start) previous = token;
-  }
-  const mustCover = /[\p{L}\p{N}\p{S}]/u;
-  for (let i = 0; i < text.length; i++) {
-    if (covered[i] || !mustCover.test(text[i])) continue;
-    // Code points outside the BMP are two UTF-16 units; a lone surrogate is not a character.
-    assert.fail(`${label}: character ${JSON.stringify(text[i])} (U+${text.charCodeAt(i).toString(16)}) at ${i} is in no token's span`);
-  }
 }
 
 const HOSTILE_TEXTS: Record<string, string> = {
@@ -78,7 +41,7 @@ const HOSTILE_TEXTS: Record<string, string> = {
 };
 
 describe('hostile text through every tokenizer', () => {
-  for (const [name, folder] of Object.entries(TOKENIZERS)) {
+  for (const [name, folder] of Object.entries(TOKENIZER_MODELS)) {
     it(`${name}: offsets map back to the source for scripts, marks, emoji, NUL and lone surrogates`, () => {
       const tokenizer = tokenizerAt(folder);
       for (const [label, text] of Object.entries(HOSTILE_TEXTS)) assertOffsetsMapBack(text, tokenizer.encode(text), `${name} / ${label}`);
@@ -87,7 +50,7 @@ describe('hostile text through every tokenizer', () => {
 
   it('5,000 seeded random strings: every tokenizer keeps its offsets', () => {
     const alphabet = [...'abcXYZ019 .,;-_/\\\'"\t\n', 'é', 'ß', '中', '文', '字', 'م', 'ש', 'ж', 'ω', '\u0301', '\u200d', '\u0000', '🚀', '👩🏽', '\ud800', '\udc00', '½', '€', '<', '>', '&'];
-    const tokenizers = Object.entries(TOKENIZERS).map(([name, folder]) => [name, tokenizerAt(folder)] as const);
+    const tokenizers = Object.entries(TOKENIZER_MODELS).map(([name, folder]) => [name, tokenizerAt(folder)] as const);
     // A fixed set of seeds, so a run fails or passes the same everywhere (40,000 were tried once).
     for (let seed = 1; seed <= 5000; seed++) {
       const next = seededRandom(seed);
