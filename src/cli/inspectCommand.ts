@@ -48,10 +48,15 @@ export function writeJsonFile(inspection: Inspection, target: string): number {
   return written;
 }
 
+/** A token as the summary shows it: one that stands for a long run of text (an unknown word) is cut. */
+function shortened(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 20)}…(${text.length} characters)` : text;
+}
+
 export function inspectionSummary(inspection: Inspection, written: readonly (string | undefined)[]): string {
   const lines = [`${inspection.modelName} (${inspection.family}) on ${inspection.executionProvider}`];
   for (const stack of inspection.stacks) {
-    lines.push(`  ${stack.stack} tokens (${stack.tokens.length}): ${stack.tokens.map((token) => token.text).join(' ')}`);
+    lines.push(`  ${stack.stack} tokens (${stack.tokens.length}): ${stack.tokens.map((token) => shortened(token.text)).join(' ')}`);
     if (stack.hiddenStates) lines.push(`    hidden states [${stack.hiddenStates.dims.join(' × ')}]`);
     if (stack.embeddings) lines.push(`    embeddings    [${stack.embeddings.dims.join(' × ')}]`);
   }

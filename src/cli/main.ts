@@ -13,6 +13,8 @@ import { runDemo } from './demoCommand';
 import { runGenerate } from './generateCommand';
 import { resolveModelArgument } from './hubModel';
 import { runInspect } from './inspectCommand';
+import { argumentsOfThisRun, commandLineTooLong, runWithArgumentsOnAPipe } from './longArguments';
+import { readTextFile } from './textFile';
 import { runTranslate } from './translateCommand';
 
 const USAGE = `Usage: transformer-inspector <command> [options]
@@ -20,14 +22,17 @@ const USAGE = `Usage: transformer-inspector <command> [options]
 Commands:
   info      --model DIR|ID [--json]
             Summary of a model: family, sizes, ONNX files, what can be observed.
-  inspect   --model DIR|ID --text TEXT [--target TEXT | --pair TEXT] [--json FILE|-] [--html FILE [--lang LANG]]
+  inspect   --model DIR|ID (--text TEXT | --text-file FILE|-) [--target TEXT | --pair TEXT]
+            [--json FILE|-] [--html FILE [--lang LANG]]
             Run the model once and report tokens, attention, hidden states, embeddings;
+            --text-file reads the text from a file (- for standard input; one final
+            line break is dropped), for texts too long for a command line;
             --pair gives an encoder-only model a sentence pair (token types 0 and 1);
             --html writes the panel as one offline HTML file; its labels follow the
             reader's browser language, or --lang (en, zh-cn).
   translate [--model DIR|ID] [--to zh|en|auto] [--beam N] [--json] [TEXT ...]
             Translate TEXT, or standard input line by line (one output line per input
-            line). --json writes one JSON object per line with tokens, scores and the
+            line; empty lines are passed through at once). --json writes one JSON object per line with tokens, scores and the
             word alignment.
   generate  --model DIR|ID [--max-new-tokens N] [--beam N] [--json] PROMPT ...
             Continue PROMPT with a decoder-only model (an encoder-decoder model
@@ -58,6 +63,7 @@ Environment: HF_TOKEN (access token for gated or private Hub models), HF_ENDPOIN
 const OPTIONS = {
   model: { type: 'string' },
   text: { type: 'string' },
+  'text-file': { type: 'string' },
   target: { type: 'string' },
   pair: { type: 'string' },
   json: { type: 'string' },
@@ -92,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!['info', 'inspect', 'translate', 'generate', 'demo'].includes(command)) throw new UsageError(`unknown command "${command}"`);
-  if (command === 'inspect' && values.text === undefined) throw new UsageError('inspect needs --text "…"');
+  if (command === 'inspect' && (values.text === undefined) === (values['text-file'] === undefined)) throw new UsageError('inspect needs --text "…" or --text-file FILE (one of them)');
   if (command === 'generate' && positionals.length === 0) throw new UsageError('generate needs a prompt');
   if (values.lang !== undefined) {
     if (command !== 'inspect' || values.html === undefined) throw new UsageError('--lang goes with inspect --html');
@@ -102,23 +108,31 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(errorMessage(error));
     }
   }
+  const text = command === 'inspect' ? (values.text ?? (await readTextFile(values['text-file']!))) : undefined;
   const engine = new Engine();
   try {
     const started = performance.now();
     const variant = variantOf(values.variant);
-    const model = command === 'demo' ? bundledOrFail() : await resolveModelArgument(modelPath(values.model), { cache: values.cache, variant });
-    const info = await engine.load(model, {
-      variant,
-      executionProviders: values.providers?.split(',').map((name) => name.trim()).filter(Boolean),
-      threads: positiveInteger(values.threads, '--threads'),
-    });
+    const threads = positiveInteger(values.threads, '--threads');
+    const loadModel = async () => {
+      const model = command === 'demo' ? bundledOrFail() : await resolveModelArgument(modelPath(values.model), { cache: values.cache, variant });
+      return engine.load(model, { variant, executionProviders: values.providers?.split(',').map((name) => name.trim()).filter(Boolean), threads });
+    };
+    if (command === 'translate') {
+      // From standard input the model loads with the first line that has text in it.
+      const options = { texts: positionals, targetLanguage: values.to, beamSize: positiveInteger(values.beam, '--beam'), json: values.json !== undefined };
+      if (positionals.length === 0) return await runTranslate(engine, options, once(loadModel));
+      await loadModel();
+      return await runTranslate(engine, options);
+    }
+    const info = await loadModel();
     switch (command) {
       case 'info':
         process.stdout.write(values.json !== undefined ? `${JSON.stringify(info, null, 2)}\n` : `${modelInfoText(info)}\n`);
         return 0;
       case 'inspect':
         return await runInspect(engine, {
-          text: values.text!,
+          text: text!,
           target: values.target,
           pair: values.pair,
           maxTokens: positiveInteger(values['max-tokens'], '--max-tokens'),
@@ -134,8 +148,6 @@ async function main(argv: string[]): Promise<number> {
           beamSize: positiveInteger(values.beam, '--beam'),
           json: values.json !== undefined,
         });
-      case 'translate':
-        return await runTranslate(engine, { texts: positionals, targetLanguage: values.to, beamSize: positiveInteger(values.beam, '--beam'), json: values.json !== undefined });
       default:
         return await runDemo(engine, info.name, performance.now() - started, path.resolve(values.out ?? 'demo-output'));
     }
@@ -170,7 +182,14 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   return parsed;
 }
 
-main(process.argv.slice(2)).then(
+/** `task` run at most once; every call gets the same promise. */
+function once<T>(task: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= task());
+}
+
+const args = argumentsOfThisRun();
+(commandLineTooLong() ? runWithArgumentsOnAPipe(args) : main(args)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {

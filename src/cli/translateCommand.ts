@@ -13,7 +13,8 @@ export interface TranslateOptions {
   readonly json: boolean;
 }
 
-export async function runTranslate(engine: Engine, options: TranslateOptions): Promise<number> {
+/** `load`: loads the model on the first line that needs it (standard input); absent when it is loaded. */
+export async function runTranslate(engine: Engine, options: TranslateOptions, load?: () => Promise<unknown>): Promise<number> {
   const translateLine = async (line: string): Promise<string> => {
     if (line.trim() === '') return options.json ? JSON.stringify({ source: line, translation: '' }) : '';
     const translation = await engine.translate(line, { targetLanguage: options.targetLanguage, beamSize: options.beamSize });
@@ -26,6 +27,8 @@ export async function runTranslate(engine: Engine, options: TranslateOptions): P
   }
   let failures = 0;
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    // A model that cannot load ends the run; a line that cannot be translated does not.
+    if (line.trim() !== '') await load?.();
     try {
       process.stdout.write(`${await translateLine(line)}\n`);
     } catch (error) {
