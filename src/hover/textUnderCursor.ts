@@ -78,8 +78,17 @@ function stringRanges(text: string): [number, number][] {
   return ranges;
 }
 
-function insideString(ranges: readonly [number, number][], at: number): boolean {
-  return ranges.some(([start, end]) => at > start && at < end);
+/** The first occurrence of `marker` that is not inside a string literal; -1 if none. Linear in the line. */
+function indexOutsideStrings(text: string, marker: string, ranges: readonly [number, number][]): number {
+  let range = 0;
+  for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+    // Ranges are in order: skip those that end before this occurrence.
+    while (range < ranges.length && ranges[range][1] <= at) range++;
+    const inside = range < ranges.length && at > ranges[range][0] && at < ranges[range][1];
+    if (!inside) return at;
+    at = ranges[range][1] - 1;
+  }
+  return -1;
 }
 
 function trimmed(kind: TextSpan['kind'], text: string, line: number, start: number, end: number): TextSpan | undefined {
@@ -92,8 +101,7 @@ function trimmed(kind: TextSpan['kind'], text: string, line: number, start: numb
 function lineCommentAt(text: string, line: number, character: number, syntax: CommentSyntax): TextSpan | undefined {
   const strings = stringRanges(text);
   for (const marker of syntax.line) {
-    let at = text.indexOf(marker);
-    while (at >= 0 && insideString(strings, at)) at = text.indexOf(marker, at + 1);
+    const at = indexOutsideStrings(text, marker, strings);
     if (at >= 0 && character >= at) return trimmed('comment', text, line, at + marker.length, text.length);
   }
   return undefined;

@@ -34,6 +34,15 @@ describe('text under the cursor', () => {
     assert.equal(at(TS, 'example'), undefined, 'a URL is not text to translate');
   });
 
+  it('a 100,000-character line of strings holding // finds the comment at its end, and the string in its middle', () => {
+    const line = `const s = ${'"// x" + '.repeat(11_200)}"";  // 保存文档`;
+    assert.ok(line.length >= 100_000);
+    const comment = findTextAt(() => line, 0, line.length - 2, 'typescript', 'commentsAndStrings')!;
+    assert.deepEqual([comment.kind, comment.text, comment.start], ['comment', '保存文档', line.length - 4]);
+    const inString = findTextAt(() => line, 0, 50_003, 'typescript', 'all');
+    assert.notEqual(inString?.kind, 'comment', 'a marker inside a string starts no comment');
+  });
+
   it('a line inside a block comment, without the leading star', () => {
     assert.deepEqual(at(TS, 'Returns'), { kind: 'comment', text: 'Returns the sum of all weights.', line: 3, start: 3, end: 34 });
   });

@@ -91,6 +91,26 @@ suite('Transformer Inspector in VS Code', () => {
     assert.equal(summary?.modelName, 'marian-tiny');
   });
 
+  test('Inspect Selection of a 1 MB line: an inspection of its start with a notice, and the next one works', async () => {
+    const line = 'Save the document before closing the window, then open it again. '.repeat(16_000);
+    assert.ok(line.length >= 1_000_000);
+    const document = await vscode.workspace.openTextDocument({ language: 'plaintext', content: line });
+    const editor = await vscode.window.showTextDocument(document);
+    editor.selection = new vscode.Selection(0, 0, 0, line.length);
+    const pid = api.models.client.pid;
+    const summary = (await vscode.commands.executeCommand<InspectionSummary>('transformerInspector.inspectSelection'))!;
+    assert.ok(summary, 'an inspection');
+    assert.ok(line.startsWith(summary.text) && summary.text.length < 2_000, `the start of the line (${summary.text.length} characters)`);
+    const encoder = summary.stacks.find((stack) => stack.stack === 'encoder')!;
+    assert.match(summary.notices.join('\n'), new RegExp(`Input truncated to ${encoder.tokens.length} tokens \\(the first ${summary.text.length} of ${line.length} characters\\)`));
+    assert.equal(api.models.client.pid, pid, 'the engine process did not restart');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    const notes = await openSample('notes.md');
+    notes.selection = new vscode.Selection(0, 0, 0, 5);
+    const next = await vscode.commands.executeCommand<InspectionSummary>('transformerInspector.inspectSelection');
+    assert.equal(next?.text, notes.document.getText(notes.selection));
+  });
+
   test('after the engine process is killed the next inspection works', async () => {
     const pid = api.models.client.pid;
     assert.ok(pid);

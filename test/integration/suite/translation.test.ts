@@ -86,6 +86,26 @@ suite('Translation in VS Code', () => {
     assert.match(translation.text, /\p{Script=Han}/u);
   });
 
+  test('a hover on a 100,000-character line translates its start and says so; the next hover works', async () => {
+    const hoverText = async (document: vscode.TextDocument, position: vscode.Position) => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+      return hovers.flatMap((hover) => hover.contents.map((part) => (typeof part === 'string' ? part : part.value))).join('\n');
+    };
+    const prose = await vscode.workspace.openTextDocument({ language: 'markdown', content: `${'保存文档后再关闭窗口'.repeat(10_000)}\n\n请输入文件名。\n` });
+    const long = await hoverText(prose, new vscode.Position(0, 50_000));
+    assert.match(long, /Only the first 400 of 100000 characters were translated/);
+    assert.match(long.split('\n')[0], /[A-Za-z]{2,}/, 'an English translation');
+    assert.match(await hoverText(prose, new vscode.Position(2, 2)), /Transformer Inspector/, 'the next hover');
+    // A line of code made of string literals holding comment markers, and a comment at its end.
+    const code = await vscode.workspace.openTextDocument({ language: 'typescript', content: `const s = ${'"//" + '.repeat(15_000)}"";  // 保存文档\n` });
+    assert.ok(code.lineAt(0).text.length >= 100_000);
+    assert.match(await hoverText(code, new vscode.Position(0, code.lineAt(0).text.length - 2)), /Transformer Inspector/);
+    for (const document of [prose, code]) {
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
   test('Toggle Hover Translation flips the setting', async () => {
     const config = () => vscode.workspace.getConfiguration('transformerInspector');
     const initial = config().get<boolean>('hover.enabled');
