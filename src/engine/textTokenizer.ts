@@ -135,9 +135,9 @@ export class TextTokenizer {
         if (id === this.unknownId && this.unknownIsWord) cursor = wordEnd(text, source, cursor);
         return;
       }
-      const at = findSurface(source, surface, cursor, this.folding);
       // Normalizers may drop characters; a match far ahead is more likely a wrong one.
-      if (at < 0 || at - cursor > 64) {
+      const at = findSurface(source, surface, cursor, this.folding);
+      if (at < 0) {
         spans.push(undefined);
         return;
       }
@@ -157,9 +157,17 @@ export class TextTokenizer {
   }
 }
 
-/** Where `surface` next occurs in the folded text; under a composing normalizer, not just before a combining mark. */
+/** Folded characters a token's text may start after the previous token's end. */
+const MAX_SKIP = 64;
+
+/**
+ * Where `surface` next occurs in the folded text, at most MAX_SKIP characters after `from` (so
+ * each token costs a bounded search); under a composing normalizer, not just before a combining mark.
+ */
 function findSurface(source: ReturnType<typeof foldForMatching>, surface: string, from: number, folding: Folding): number {
-  for (let at = source.text.indexOf(surface, from); at >= 0; at = source.text.indexOf(surface, at + 1)) {
+  const near = source.text.slice(from, from + MAX_SKIP + surface.length);
+  for (let found = near.indexOf(surface); found >= 0; found = near.indexOf(surface, found + 1)) {
+    const at = from + found;
     // Under NFC "a" is not the token for "á" (a + U+0301): the model saw one composed character.
     const end = at + surface.length;
     const next = source.text[end] ?? '';
