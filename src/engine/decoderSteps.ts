@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineError } from './engineError';
 import { KvCache, selectRows } from './kvCache';
 import type { LoadedModel, StackRuntime } from './loadedModel';
-import { InputSpec, integerTensor, toFloat32, zeros } from './modelFeeds';
+import { buildFeeds, InputSpec, integerTensor, toFloat32, zeros } from './modelFeeds';
 import { runFetching } from './sessionRun';
 
 export interface StepResult {
@@ -91,21 +91,7 @@ export class EncoderDecoderSteps implements DecoderSteps {
 
     const { logProbs, vocab } = lastLogProbs(outputs.logits, beams);
     this.heads ||= crossOutputs.length ? outputs[crossOutputs[0]].dims[1] : 0;
-    const heads = this.heads;
-    const attention = Array.from({ length: beams }, () => new Float32Array(this.layers * heads * this.sourceLength));
-    crossOutputs.forEach((name, layer) => {
-      const tensor = outputs[name];
-      const [, , queries, keys] = tensor.dims;
-      const data = toFloat32(tensor);
-      for (let beam = 0; beam < beams; beam++) {
-        for (let head = 0; head < heads; head++) {
-          // The last query row is the token this step predicts from.
-          const from = ((beam * heads + head) * queries + queries - 1) * keys;
-          attention[beam].set(data.subarray(from, from + keys), (layer * heads + head) * this.sourceLength);
-        }
-      }
-    });
-    return { logProbs, attention, vocab };
+    return { logProbs, attention: lastCrossAttention(outputs, crossOutputs, beams, this.heads, this.sourceLength), vocab };
   }
 
   reorder(rows: readonly number[]): void {
@@ -131,6 +117,69 @@ export class EncoderDecoderSteps implements DecoderSteps {
       else throw new EngineError('session', `The decoder needs an input "${name}" that the engine does not know how to fill.`);
     }
     return feeds;
+  }
+}
+
+/** Per beam, the cross-attention of the last query row (the token each step predicts from): [layers × heads × source]. */
+function lastCrossAttention(outputs: ort.InferenceSession.OnnxValueMapType, crossOutputs: readonly string[], beams: number, heads: number, sourceLength: number): Float32Array[] {
+  const attention = Array.from({ length: beams }, () => new Float32Array(crossOutputs.length * heads * sourceLength));
+  crossOutputs.forEach((name, layer) => {
+    const tensor = outputs[name];
+    const [, , queries, keys] = tensor.dims;
+    const data = toFloat32(tensor);
+    for (let beam = 0; beam < beams; beam++) {
+      for (let head = 0; head < heads; head++) {
+        const from = ((beam * heads + head) * queries + queries - 1) * keys;
+        attention[beam].set(data.subarray(from, from + keys), (layer * heads + head) * sourceLength);
+      }
+    }
+  });
+  return attention;
+}
+
+/**
+ * A graph holding both the encoder and the decoder (PyTorch's nn.Transformer exported whole): it
+ * has no cache, so every step reads the source and the whole target so far, one beam at a time.
+ */
+export class OneGraphSteps implements DecoderSteps {
+  private readonly encoder: StackRuntime;
+  private readonly decoder: StackRuntime;
+  private readonly crossOutputs: string[];
+  readonly layers: number;
+  heads = 0;
+
+  constructor(
+    model: LoadedModel,
+    private readonly sourceIds: readonly number[],
+  ) {
+    this.encoder = model.stacks.find((runtime) => runtime.stack === 'encoder')!;
+    this.decoder = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
+    this.crossOutputs = this.decoder.probes.attention.filter((probe) => probe.kind === 'cross').map((probe) => this.decoder.probeOutputs.get(`cross.${probe.layer}`)!);
+    this.layers = this.crossOutputs.length;
+  }
+
+  async step(sequences: readonly (readonly number[])[]): Promise<StepResult> {
+    const results: { logProbs: Float32Array; attention: Float32Array; vocab: number }[] = [];
+    for (const sequence of sequences) {
+      const feeds = buildFeeds(this.decoder.inputs, {
+        ids: sequence,
+        tokenIds: new Map([[this.encoder.probes.tokenInput!, this.sourceIds], [this.decoder.probes.tokenInput!, sequence]]),
+        masks: [...(this.encoder.probes.maskInputs ?? []), ...(this.decoder.probes.maskInputs ?? [])],
+        targetLength: sequence.length,
+      });
+      const outputs = await runFetching(this.decoder.session, feeds, ['logits', ...this.crossOutputs]);
+      this.heads ||= this.crossOutputs.length ? outputs[this.crossOutputs[0]].dims[1] : 0;
+      const { logProbs, vocab } = lastLogProbs(outputs.logits, 1);
+      results.push({ logProbs, attention: lastCrossAttention(outputs, this.crossOutputs, 1, this.heads, this.sourceIds.length)[0], vocab });
+    }
+    const vocab = results[0].vocab;
+    const logProbs = new Float32Array(results.length * vocab);
+    results.forEach((result, beam) => logProbs.set(result.logProbs, beam * vocab));
+    return { logProbs, attention: results.map((result) => result.attention), vocab };
+  }
+
+  reorder(): void {
+    // No cache: every step reads the whole sequence again.
   }
 }
 

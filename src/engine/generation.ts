@@ -3,7 +3,7 @@
 
 import type * as ort from 'onnxruntime-node';
 import type { Tensor, Translation } from '../protocol/inspection';
-import { DecoderOnlySteps, DecoderSteps, EncoderDecoderSteps } from './decoderSteps';
+import { DecoderOnlySteps, DecoderSteps, EncoderDecoderSteps, OneGraphSteps } from './decoderSteps';
 import { EngineError } from './engineError';
 import { DEFAULT_MAX_TOKENS, encodeWithinLimit, encoderOutputName } from './inspector';
 import { targetLanguageFor } from './languages';
@@ -11,6 +11,7 @@ import { languageTokensOf, LoadedModel } from './loadedModel';
 import { integerTensor } from './modelFeeds';
 import { configNumber } from './modelFolder';
 import { runFetching } from './sessionRun';
+import { decoderStartToken, endToken } from './specialTokens';
 
 /** New tokens a decoder-only model writes when the caller does not say. */
 const DEFAULT_NEW_TOKENS = 32;
@@ -136,16 +137,18 @@ interface Prepared {
 
 /** Encoder-decoder: run the encoder once; the decoder starts from decoder_start_token_id. */
 async function prepareTranslation(model: LoadedModel, ids: readonly number[], options: GenerateOptions, timingsMs: Record<string, number>): Promise<Prepared> {
-  const { config, generationConfig } = model.spec;
-  const start = configNumber(config, 'decoder_start_token_id') ?? configNumber(generationConfig, 'decoder_start_token_id') ?? configNumber(config, 'pad_token_id');
-  const eos = configNumber(generationConfig, 'eos_token_id') ?? configNumber(config, 'eos_token_id');
-  if (start === undefined || eos === undefined) throw new EngineError('config', 'config.json lacks decoder_start_token_id or eos_token_id: cannot generate.');
+  const { generationConfig } = model.spec;
+  const start = decoderStartToken(model);
+  const eos = endToken(model);
+  if (start === undefined || eos === undefined) throw new EngineError('config', 'Cannot generate: neither config.json nor the tokenizer names the decoder start and end tokens (decoder_start_token_id, eos_token_id; <bos>, <eos>, …).');
   const maxNewTokens = Math.min(
     options.maxNewTokens ?? Math.round(ids.length * 2 + 10),
     (configNumber(generationConfig, 'max_length') ?? Number.POSITIVE_INFINITY) - 1,
     model.maxPositions - 1,
   );
   const encoderRuntime = model.stacks.find((runtime) => runtime.stack === 'encoder')!;
+  const decoderRuntime = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
+  if (encoderRuntime.session === decoderRuntime.session) return { prefix: [start], eos, maxNewTokens, decoder: new OneGraphSteps(model, ids) };
   const encoderStarted = performance.now();
   const encoderFeeds: Record<string, ort.Tensor> = {};
   for (const spec of encoderRuntime.inputs) {
@@ -159,8 +162,8 @@ async function prepareTranslation(model: LoadedModel, ids: readonly number[], op
 
 /** Decoder-only: the prompt is the prefix; max_length and the positions count the prompt too. */
 function prepareContinuation(model: LoadedModel, ids: readonly number[], options: GenerateOptions): Prepared {
-  const { config, generationConfig } = model.spec;
-  const eos = configNumber(generationConfig, 'eos_token_id') ?? configNumber(config, 'eos_token_id');
+  const { generationConfig } = model.spec;
+  const eos = endToken(model);
   const room = Math.min((configNumber(generationConfig, 'max_length') ?? Number.POSITIVE_INFINITY), model.maxPositions) - ids.length;
   if (room <= 0) throw new EngineError('input', `The prompt is ${ids.length} tokens and fills the model's limit: there is no room to generate.`);
   const maxNewTokens = Math.min(options.maxNewTokens ?? DEFAULT_NEW_TOKENS, room);

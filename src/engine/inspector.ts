@@ -11,6 +11,7 @@ import { buildFeeds, toFloat32 } from './modelFeeds';
 import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
 import { providerDisplayName } from './sessionFactory';
+import { decoderStartToken } from './specialTokens';
 import { runFetching } from './sessionRun';
 
 export const DEFAULT_MAX_TOKENS = 512;
@@ -76,20 +77,33 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
   const attention: AttentionGroup[] = [];
   let logits: Tensor | undefined;
   let encoderOutput: ort.Tensor | undefined;
-  for (const runtime of model.stacks) {
-    const tokens = runtime.stack === 'decoder' && input.target ? input.target.tokens : input.source.tokens;
+  const tokensOf = (runtime: StackRuntime) => (runtime.stack === 'decoder' && input.target ? input.target.tokens : input.source.tokens);
+  for (const group of runGroups(model.stacks)) {
     const runStarted = performance.now();
-    const typeIds = runtime.stack === 'decoder' && input.target ? undefined : input.source.typeIds;
-    const feeds = buildFeeds(runtime.inputs, { ids: tokens.map((token) => token.id), typeIds, encoderHiddenStates: encoderOutput });
-    const deferFfn = input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime);
-    const outputs = await runFetching(runtime.session, feeds, inspectionFetches(runtime, { ffn: !deferFfn }));
-    timingsMs[runtime.stack] = performance.now() - runStarted;
-    if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
-    const stack = stackInspection(runtime, tokens, outputs, deferFfn ? deferredFfn(runtime, feeds) : undefined);
-    const lens = logitLensOf(runtime, outputs, stack.hiddenStates, model.tokenizer);
-    if (lens && input.activationsView === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
-    else stacks.push({ ...stack, logitLens: lens && (await lens()) });
-    attention.push(...attentionGroups(runtime, outputs));
+    const [first] = group;
+    const typeIds = first.stack === 'decoder' && input.target ? undefined : input.source.typeIds;
+    // One graph holding both stacks reads the source and the target in one run.
+    const tokenIds = new Map(group.map((runtime) => [runtime.probes.tokenInput ?? '', tokensOf(runtime).map((token) => token.id)]));
+    const feeds = buildFeeds(first.inputs, {
+      ids: tokensOf(first).map((token) => token.id),
+      typeIds,
+      encoderHiddenStates: encoderOutput,
+      tokenIds: group.length > 1 ? tokenIds : undefined,
+      masks: group.flatMap((runtime) => runtime.probes.maskInputs ?? []),
+      targetLength: input.target?.tokens.length,
+    });
+    const deferred = new Set(group.filter((runtime) => input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime)));
+    const fetches = [...new Set(group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })))];
+    const outputs = await runFetching(first.session, feeds, fetches);
+    timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
+    for (const runtime of group) {
+      if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
+      const stack = stackInspection(runtime, tokensOf(runtime), outputs, deferred.has(runtime) ? deferredFfn(runtime, feeds) : undefined);
+      const lens = logitLensOf(runtime, outputs, stack.hiddenStates, model.tokenizer);
+      if (lens && input.activationsView === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
+      else stacks.push({ ...stack, logitLens: lens && (await lens()) });
+      attention.push(...attentionGroups(runtime, outputs));
+    }
     if (outputs.logits) logits = logitsOf(outputs.logits, notices);
   }
   timingsMs.total = performance.now() - started;
@@ -105,6 +119,17 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     timingsMs,
     notices,
   };
+}
+
+/** Stacks that run together: each on its own session, or both stacks of one graph on its one session. */
+function runGroups(stacks: readonly StackRuntime[]): StackRuntime[][] {
+  const groups: StackRuntime[][] = [];
+  for (const runtime of stacks) {
+    const group = groups.find((candidate) => candidate[0].session === runtime.session);
+    if (group) group.push(runtime);
+    else groups.push([runtime]);
+  }
+  return groups;
 }
 
 /** Tokens of `text` within `limit`, cutting the text (with a notice) where it is longer. */
@@ -156,12 +181,8 @@ function withLanguageToken(model: LoadedModel, tokens: Token[], text: string, ta
 }
 
 function decoderInput(model: LoadedModel, target: string, limit: number, notices: string[]): Encoded {
-  const { config, generationConfig } = model.spec;
-  const start =
-    configNumber(config, 'decoder_start_token_id') ??
-    configNumber(generationConfig, 'decoder_start_token_id') ??
-    configNumber(config, 'pad_token_id', 'bos_token_id');
-  if (start === undefined) throw new EngineError('config', 'config.json has no decoder_start_token_id: the decoder cannot be started.');
+  const start = decoderStartToken(model);
+  if (start === undefined) throw new EngineError('config', 'The decoder cannot be started: config.json has no decoder_start_token_id, and the tokenizer has no start token (<bos>, <s>, [CLS], …).');
   const startToken: Token = { id: start, text: model.tokenizer.tokenOf(start) ?? String(start), start: 0, end: 0, special: true };
   if (target.trim() === '') return { tokens: [startToken], text: '' };
   const encoded = encodeWithinLimit(model, target, limit - 1, false, notices);

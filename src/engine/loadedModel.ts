@@ -59,30 +59,34 @@ function stackFiles(spec: ModelSpec): { stack: StackName; role: OnnxRole }[] {
 
 export async function loadModel(location: string, options: LoadOptions = {}, progress: ProgressReporter = () => {}): Promise<LoadedModel> {
   progress('Reading model folder');
-  const spec = readModelFolder(location, options.variant ?? 'fp32');
+  const folderSpec = readModelFolder(location, options.variant ?? 'fp32');
   progress('Loading tokenizer');
-  const tokenizer = new TextTokenizer(spec.tokenizerJson, spec.tokenizerConfig);
+  const tokenizer = new TextTokenizer(folderSpec.tokenizerJson, folderSpec.tokenizerConfig);
   const opened: OpenedFile[] = [];
   const tried: ProviderAttempt[] = [];
   try {
-    for (const { stack, role } of stackFiles(spec)) opened.push(await openRuntime(spec, stack, role, options, tried, progress));
+    for (const { stack, role } of stackFiles(folderSpec)) opened.push(await openRuntime(folderSpec, stack, role, options, tried, progress));
+    const stacks = opened.flatMap((entry) => entry.runtimes);
+    // One graph holding an encoder and a decoder (PyTorch's nn.Transformer exported whole).
+    const oneGraph = opened.length === 1 && stacks.length === 2;
+    const spec: ModelSpec = oneGraph ? { ...folderSpec, family: 'encoder-decoder' } : folderSpec;
     // Split decoders generate with a second session that takes the cache.
     const withPast = spec.family === 'encoder-decoder' && spec.files.has('decoder-with-past')
       ? await openRuntime(spec, 'decoder', 'decoder-with-past', options, tried, progress)
       : undefined;
-    const stacks = opened.map((entry) => entry.runtime);
     const files = [...opened, ...(withPast ? [withPast] : [])].map((entry) => entry.file);
     const maxPositions = maxPositionsOf(spec);
     const info = describeModel(spec, stacks, files, countParameters(opened.map((entry) => entry.graph)), tried, maxPositions);
-    return { spec, tokenizer, stacks, withPast: withPast?.runtime, info, maxPositions };
+    return { spec, tokenizer, stacks, withPast: withPast?.runtimes[0], info, maxPositions };
   } catch (error) {
-    await Promise.all(opened.map((entry) => entry.runtime.session.release()));
+    await Promise.all(opened.map((entry) => entry.runtimes[0].session.release()));
     throw error;
   }
 }
 
 interface OpenedFile {
-  readonly runtime: StackRuntime;
+  /** One per stack the file holds; a file holding an encoder and a decoder gives two on one session. */
+  readonly runtimes: readonly StackRuntime[];
   readonly file: OnnxFileInfo;
   readonly graph: onnx.IGraphProto;
 }
@@ -100,8 +104,8 @@ async function openRuntime(
   progress(`Instrumenting ${path.basename(file)}`);
   const onnxFile = readOnnxFile(file);
   const instrumented = instrumentOrRefuse(onnxFile);
-  const fused = instrumented.probes.unobservable.some((entry) => entry.what === 'attention probabilities');
-  if (instrumented.probes.attention.length === 0 && !fused) {
+  const fused = instrumented.stacks.some(({ probes }) => probes.unobservable.some((entry) => entry.what === 'attention probabilities'));
+  if (instrumented.stacks.every(({ probes }) => probes.attention.length === 0) && !fused) {
     throw new EngineError(
       'not-transformer',
       `${path.basename(file)} has no attention block (no Softmax between a query·key MatMul and a ·value MatMul): it does not look like a Transformer.`,
@@ -113,19 +117,22 @@ async function openRuntime(
     throw new EngineError('session', `onnxruntime could not load ${path.basename(file)}: ${errorMessage(error)}`);
   });
   if (tried.length === 0) tried.push(...created.tried);
-  const lens = await openLensHead(instrumented.lensHead, file, options);
-  return {
-    runtime: {
-      stack,
+  const runtimes: StackRuntime[] = [];
+  for (const part of instrumented.stacks) {
+    runtimes.push({
+      stack: part.stack ?? stack,
       role,
       session: created.session,
       inputs: inputSpecs(onnxFile.graph),
-      probeOutputs: instrumented.outputs,
-      probes: instrumented.probes,
+      probeOutputs: part.outputs,
+      probes: part.probes,
       outputNames: created.session.outputNames,
       provider: created.provider,
-      lens,
-    },
+      lens: await openLensHead(part.lensHead, file, options),
+    });
+  }
+  return {
+    runtimes,
     file: {
       role,
       file: path.relative(spec.folder, file),
@@ -161,7 +168,9 @@ async function openLensHead(head: Uint8Array | undefined, file: string, options:
 
 export async function disposeModel(model: LoadedModel): Promise<void> {
   const runtimes = [...model.stacks, ...(model.withPast ? [model.withPast] : [])];
-  await Promise.all(runtimes.flatMap((runtime) => [runtime.session.release(), ...(runtime.lens ? [runtime.lens.session.release()] : [])]));
+  // Both stacks of one graph share its session.
+  const sessions = new Set(runtimes.flatMap((runtime) => [runtime.session, ...(runtime.lens ? [runtime.lens.session] : [])]));
+  await Promise.all([...sessions].map((session) => session.release()));
 }
 
 function maxPositionsOf(spec: ModelSpec): number {
@@ -202,7 +211,8 @@ function describeModel(
     if (probes.embedding) observable.push({ name: `${prefix}embeddings`, layers: 1 });
     if (probes.ffn) observable.push({ name: `${prefix}ffn`, layers: probes.ffn.length });
     if (runtime.lens) observable.push({ name: `${prefix}logit-lens`, layers: (probes.hiddenStates?.length ?? 0) });
-    else if (runtime.outputNames.includes('logits')) unobservable.push({ what: `${prefix}logit lens`, why: 'the output head could not be cut out of the graph on its own (it needs more than the hidden state).' });
+    // The encoder of a one-graph encoder-decoder shares the graph's logits but has no head of its own.
+    else if (runtime.outputNames.includes('logits') && !(spec.family === 'encoder-decoder' && stack === 'encoder')) unobservable.push({ what: `${prefix}logit lens`, why: 'the output head could not be cut out of the graph on its own (it needs more than the hidden state).' });
     for (const entry of probes.unobservable) unobservable.push({ what: `${prefix}${entry.what}`, why: entry.why });
     if (configured !== undefined && selfLayers > 0 && configured !== selfLayers) {
       unobservable.push({ what: `${prefix}layers`, why: `config.json declares ${configured} layers but the graph shows ${selfLayers} attention blocks; the graph is what is shown.` });

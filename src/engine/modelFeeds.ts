@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { EngineError } from './engineError';
 import { int64 } from './graph/onnxFile';
+import type { MaskInput } from './graph/probeFinder';
 
 export interface InputSpec {
   readonly name: string;
@@ -32,6 +33,12 @@ export interface FeedValues {
   readonly typeIds?: readonly number[];
   /** Encoder output for a decoder: [1, sourceLength, hidden]. */
   readonly encoderHiddenStates?: ort.Tensor;
+  /** Token ids by input name, found by structure: a graph holding both stacks takes source and target. */
+  readonly tokenIds?: ReadonlyMap<string, readonly number[]>;
+  /** Float or boolean mask inputs (PyTorch's tgt_mask, key padding masks). */
+  readonly masks?: readonly MaskInput[];
+  /** Decoder length, for a causal mask; the token count when absent. */
+  readonly targetLength?: number;
 }
 
 const DataType = onnx.TensorProto.DataType;
@@ -61,9 +68,14 @@ export function buildFeeds(specs: readonly InputSpec[], values: FeedValues): Rec
   const sourceLength = values.encoderHiddenStates?.dims[1] ?? 0;
   const ones = (count: number) => new Array<number>(count).fill(1);
   const feeds: Record<string, ort.Tensor> = {};
+  const sizes = axisSizes(specs, values);
   for (const spec of specs) {
     const { name, elemType } = spec;
-    if (name === 'input_ids' || name === 'decoder_input_ids') feeds[name] = integerTensor(elemType, values.ids, [1, length]);
+    const ids = values.tokenIds?.get(name);
+    const mask = values.masks?.find((entry) => entry.name === name);
+    if (ids) feeds[name] = integerTensor(elemType, ids, [1, ids.length]);
+    else if (mask) feeds[name] = maskTensor(spec, mask, sizes, values.targetLength ?? length);
+    else if (name === 'input_ids' || name === 'decoder_input_ids') feeds[name] = integerTensor(elemType, values.ids, [1, length]);
     else if (name === 'attention_mask' || name === 'decoder_attention_mask') feeds[name] = integerTensor(elemType, ones(length), [1, length]);
     else if (name === 'token_type_ids') feeds[name] = integerTensor(elemType, values.typeIds ?? new Array<number>(length).fill(0), [1, length]);
     else if (name === 'position_ids') feeds[name] = integerTensor(elemType, [...Array(length).keys()], [1, length]);
@@ -80,6 +92,38 @@ export function buildFeeds(specs: readonly InputSpec[], values: FeedValues): Rec
     }
   }
   return feeds;
+}
+
+/** Sizes of the named (symbolic) axes of the token inputs: batch 1, sequence the number of ids. */
+function axisSizes(specs: readonly InputSpec[], values: FeedValues): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const spec of specs) {
+    const ids = values.tokenIds?.get(spec.name) ?? (spec.name === 'input_ids' ? values.ids : undefined);
+    if (!ids || spec.dims.length !== 2) continue;
+    const [batch, sequence] = spec.dims;
+    if (typeof batch === 'string') sizes.set(batch, 1);
+    if (typeof sequence === 'string') sizes.set(sequence, ids.length);
+  }
+  return sizes;
+}
+
+/**
+ * A mask as PyTorch's layers read it: float masks are added to the scores (0 or -∞), boolean ones
+ * mark what is masked out. Causal: position i sees 0…i; otherwise nothing is masked.
+ */
+function maskTensor(spec: InputSpec, mask: MaskInput, sizes: ReadonlyMap<string, number>, targetLength: number): ort.Tensor {
+  const dims = mask.causal
+    ? [targetLength, targetLength]
+    : spec.dims.map((dim) => {
+        const size = typeof dim === 'number' ? dim : sizes.get(dim);
+        if (size === undefined) throw new EngineError('session', `The model's mask input "${spec.name}" has an axis "${dim}" that no token input shares, so its size is unknown.`);
+        return size;
+      });
+  const size = dims.reduce((product, dim) => product * dim, 1);
+  const masked = (index: number) => mask.causal && index % targetLength > Math.floor(index / targetLength);
+  if (spec.elemType === DataType.BOOL) return new ort.Tensor('bool', Uint8Array.from({ length: size }, (_, i) => (masked(i) ? 1 : 0)), dims);
+  const values = Float32Array.from({ length: size }, (_, i) => (masked(i) ? -Infinity : 0));
+  return spec.elemType === DataType.FLOAT16 ? new ort.Tensor('float16', toFloat16Bits(values), dims) : new ort.Tensor('float32', values, dims);
 }
 
 /** Output data as Float32Array, whatever float type the model computes in. */

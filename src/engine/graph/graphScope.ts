@@ -67,7 +67,10 @@ export class GraphScope {
     return this.producers.get(name)?.index ?? -1;
   }
 
+  /** A weight, also where an Identity names it again (PyTorch's exporter writes one weight once, aliases for copies). */
   initializer(name: string): onnx.ITensorProto | undefined {
+    const producer = this.producers.get(name)?.node;
+    if (producer?.opType === 'Identity' && producer.input?.[0]) return this.initializer(producer.input[0]);
     return this.initializers.get(name) ?? this.parent?.initializer(name);
   }
 
@@ -81,7 +84,7 @@ export class GraphScope {
   isConstant(name: string): boolean {
     if (this.initializers.has(name)) return true;
     const producer = this.producers.get(name);
-    if (producer) return producer.node.opType === 'Constant';
+    if (producer) return producer.node.opType === 'Constant' || (producer.node.opType === 'Identity' && this.isConstant(producer.node.input?.[0] ?? ''));
     return this.parent?.isConstant(name) ?? false;
   }
 

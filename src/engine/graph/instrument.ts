@@ -6,7 +6,7 @@ import { onnx } from 'onnx-proto';
 import { GraphScope } from './graphScope';
 import { OnnxFile } from './onnxFile';
 import { buildLensHead, LENS_TOP_K } from './lensHead';
-import { findStackProbes, StackProbes } from './probeFinder';
+import { findGraphStacks, findStackProbes, StackProbes } from './probeFinder';
 import { lengthDelimited, readFields } from './protoWire';
 
 const MODEL_GRAPH_FIELD = 7;
@@ -19,13 +19,21 @@ const LOGITS = 'logits';
 /** Probe keys: `self.3`, `cross.0`, `hidden.0`…`hidden.L`, `embedding`. */
 export type ProbeKey = string;
 
-export interface InstrumentedModel {
-  readonly bytes: Uint8Array;
+/** One stack of an instrumented file. */
+export interface InstrumentedStack {
+  /** Set where one file holds both an encoder and a decoder. */
+  readonly stack?: 'encoder' | 'decoder';
   /** The output head as its own model (the logit lens), where the graph has logits and one can be cut out. */
   readonly lensHead?: Uint8Array;
   /** Probe key → name of the graph output that carries it. */
   readonly outputs: ReadonlyMap<ProbeKey, string>;
   readonly probes: StackProbes;
+}
+
+export interface InstrumentedModel {
+  readonly bytes: Uint8Array;
+  /** One stack, or an encoder then a decoder. */
+  readonly stacks: readonly InstrumentedStack[];
 }
 
 export function probeKeys(probes: StackProbes): Map<ProbeKey, string> {
@@ -44,25 +52,30 @@ function valueInfo(name: string, elemType: number): onnx.ValueInfoProto {
 
 export function instrument(file: OnnxFile): InstrumentedModel {
   const scope = new GraphScope(file.graph);
-  const probes = findStackProbes(scope);
-  if (probes.attention.length > 0 || !file.graph.node.some((node) => node.opType === 'If')) {
-    return instrumentMainGraph(file, scope, probes);
+  const stacks = findGraphStacks(scope);
+  if (stacks.some(({ probes }) => probes.attention.length > 0) || !file.graph.node.some((node) => node.opType === 'If')) {
+    return instrumentMainGraph(file, scope, stacks);
   }
-  return instrumentBranches(file, scope) ?? instrumentMainGraph(file, scope, probes);
+  return instrumentBranches(file, scope) ?? instrumentMainGraph(file, scope, stacks);
 }
 
-function instrumentMainGraph(file: OnnxFile, scope: GraphScope, probes: StackProbes): InstrumentedModel {
-  const outputs = new Map<ProbeKey, string>();
+function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>): InstrumentedModel {
   const added: Uint8Array[] = [];
   const addedNames = new Set<string>();
-  for (const [key, tensor] of probeKeys(probes)) {
-    outputs.set(key, tensor);
-    if (scope.outputs.has(tensor) || addedNames.has(tensor)) continue;
-    addedNames.add(tensor);
-    added.push(onnx.ValueInfoProto.encode(valueInfo(tensor, scope.elemType(tensor))).finish());
-  }
-  const lensHead = probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
-  return { bytes: spliceGraph(file.bytes, new Map(), added), lensHead, outputs, probes };
+  const stacks = found.map(({ stack, probes }, index): InstrumentedStack => {
+    const outputs = new Map<ProbeKey, string>();
+    for (const [key, tensor] of probeKeys(probes)) {
+      outputs.set(key, tensor);
+      if (scope.outputs.has(tensor) || addedNames.has(tensor)) continue;
+      addedNames.add(tensor);
+      added.push(onnx.ValueInfoProto.encode(valueInfo(tensor, scope.elemType(tensor))).finish());
+    }
+    // The output head reads the last stack (the decoder of an encoder-decoder graph).
+    const last = index === found.length - 1;
+    const lensHead = last && probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
+    return { stack, lensHead, outputs, probes };
+  });
+  return { bytes: spliceGraph(file.bytes, new Map(), added), stacks };
 }
 
 /** Merged decoders: the same probe is taken from whichever branch runs. */
@@ -110,6 +123,7 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): InstrumentedMode
     lensInput: elseProbes.lensInput,
     embedding: outputs.has('embedding') ? elseProbes.embedding : undefined,
     tokenInput: elseProbes.tokenInput,
+    maskInputs: elseProbes.maskInputs,
     unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
   };
   const replacement = new Map([[index, onnx.NodeProto.encode(node).finish()]]);
@@ -117,7 +131,7 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): InstrumentedMode
   const logitsPosition = original.output?.indexOf(LOGITS) ?? -1;
   const branchLogits = logitsPosition >= 0 ? elseOutputs[logitsPosition]?.name : undefined;
   const lensHead = probes.lensInput && branchLogits ? buildLensHead(file.model, elseScope, probes.lensInput, branchLogits, LENS_TOP_K) : undefined;
-  return { bytes: spliceGraph(file.bytes, replacement, added), lensHead, outputs, probes };
+  return { bytes: spliceGraph(file.bytes, replacement, added), stacks: [{ lensHead, outputs, probes }] };
 }
 
 function dedupe<T extends { what: string }>(items: readonly T[]): T[] {

@@ -23,7 +23,15 @@ export interface StackProbes {
   readonly ffn?: readonly string[];
   readonly embedding?: string;
   readonly tokenInput?: string;
+  /** Float or boolean graph inputs that this stack's attention scores are masked by (PyTorch's tgt_mask, key padding masks). */
+  readonly maskInputs?: readonly MaskInput[];
   readonly unobservable: readonly { readonly what: string; readonly why: string }[];
+}
+
+export interface MaskInput {
+  readonly name: string;
+  /** A square mask over a decoder's self-attention: filled causal (nothing after the query), else with nothing masked. */
+  readonly causal: boolean;
 }
 
 const FUSED_ATTENTION_OPS = new Set([
@@ -38,7 +46,46 @@ const SCORE_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Where', 'Cast', 'Reshape
 const PROB_OPS = new Set(['Cast', 'Dropout', 'Identity', 'Where', 'Mul', 'Reshape', 'Squeeze', 'Unsqueeze']);
 const INDEX_PASS_OPS = new Set(['Cast', 'Unsqueeze', 'Squeeze', 'Reshape', 'Identity', 'Flatten']);
 
+/**
+ * The stacks of one graph, each with its probes: one stack, or an encoder and a decoder when the
+ * graph holds both (PyTorch's nn.Transformer exported whole). Which stack a block belongs to, and
+ * whether it is self- or cross-attention, is decided by where its queries and keys come from.
+ */
+export function findGraphStacks(scope: GraphScope): { readonly stack?: 'encoder' | 'decoder'; readonly probes: StackProbes }[] {
+  const embeddings = tokenEmbeddings(scope);
+  const blocks = attentionBlocks(scope);
+  for (const [encoderInput, encoderEmbedding] of embeddings) {
+    for (const [decoderInput, decoderEmbedding] of embeddings) {
+      if (encoderInput === decoderInput) continue;
+      // Encoder queries never see the decoder's tokens; decoder queries do; cross keys do not.
+      const decoder = blocks.filter((block) => scope.dependsOn(block.queries, decoderInput));
+      const encoder = blocks.filter((block) => !decoder.includes(block) && scope.dependsOn(block.queries, encoderInput));
+      const cross = decoder.filter((block) => !scope.dependsOn(block.keys, decoderInput));
+      if (encoder.length === 0 || cross.length === 0 || encoder.length + decoder.length !== blocks.length) continue;
+      return [
+        { stack: 'encoder', probes: stackProbes(scope, encoder, encoderInput, encoderEmbedding) },
+        { stack: 'decoder', probes: stackProbes(scope, decoder, decoderInput, decoderEmbedding) },
+      ];
+    }
+  }
+  return [{ probes: findStackProbes(scope) }];
+}
+
+/** The probes of a graph (or If branch) that holds one stack. */
 export function findStackProbes(scope: GraphScope): StackProbes {
+  const largest = [...tokenEmbeddings(scope)].sort(([, a], [, b]) => b.rows - a.rows)[0];
+  return stackProbes(scope, attentionBlocks(scope), largest?.[0], largest?.[1]);
+}
+
+function attentionBlocks(scope: GraphScope): AttentionBlock[] {
+  return scope.nodes
+    .filter((node) => node.opType === 'Softmax')
+    .map((softmax) => attentionBlock(scope, softmax))
+    .filter((block): block is AttentionBlock => block !== undefined);
+}
+
+/** One stack's probes from its attention blocks (in graph order) and its token input. */
+function stackProbes(scope: GraphScope, blocks: readonly AttentionBlock[], tokenInput: string | undefined, embedding: TokenEmbedding | undefined): StackProbes {
   const unobservable: { what: string; why: string }[] = [];
   const fused = scope.nodes.filter((node) => FUSED_ATTENTION_OPS.has(node.opType ?? ''));
   if (fused.length > 0) {
@@ -47,14 +94,9 @@ export function findStackProbes(scope: GraphScope): StackProbes {
       why: `${fused.length} fused ${fused[0].domain || 'ai.onnx'}.${fused[0].opType} node(s) compute attention inside one kernel; the probabilities never exist as a tensor. Export the model without ORT attention fusion to inspect them.`,
     });
   }
-  const { embedding, tokenInput } = findTokenEmbedding(scope);
-  const blocks = scope.nodes
-    .filter((node) => node.opType === 'Softmax')
-    .map((softmax) => attentionBlock(scope, softmax))
-    .filter((block): block is AttentionBlock => block !== undefined);
-
   const byKind = { self: [] as AttentionBlock[], cross: [] as AttentionBlock[] };
   for (const block of blocks) {
+    // Cross-attention: keys computed from something other than this stack's own tokens.
     const cross = tokenInput !== undefined && !scope.dependsOn(block.keys, tokenInput);
     byKind[cross ? 'cross' : 'self'].push(block);
   }
@@ -81,11 +123,33 @@ export function findStackProbes(scope: GraphScope): StackProbes {
   if (stream && !stream.ffn) {
     unobservable.push({ what: 'FFN activations', why: 'no feed-forward down-projection (a MatMul with a non-square weight) was found on every layer’s residual branch.' });
   }
-  return { attention, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, embedding, tokenInput, unobservable };
+  const maskInputs = maskInputsOf(scope, byKind.self, byKind.cross, tokenInput);
+  return { attention, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, embedding: embedding?.output, tokenInput, maskInputs, unobservable };
+}
+
+/**
+ * Rank-2 float and boolean inputs the scores depend on (hidden states and caches have more axes;
+ * integer masks, Hugging Face's attention_mask, are filled by name).
+ */
+function maskInputsOf(scope: GraphScope, self: readonly AttentionBlock[], cross: readonly AttentionBlock[], tokenInput: string | undefined): MaskInput[] {
+  const DataType = onnx.TensorProto.DataType;
+  return (scope.graph.input ?? [])
+    .filter((input) => input.name && input.name !== tokenInput && scope.isInput(input.name))
+    .filter((input) => [DataType.FLOAT, DataType.FLOAT16, DataType.BOOL].includes(input.type?.tensorType?.elemType ?? 0))
+    .filter((input) => input.type?.tensorType?.shape?.dim?.length === 2)
+    .filter((input) => [...self, ...cross].some((block) => scope.dependsOn(block.scores, input.name!)))
+    .map((input) => {
+      const dims = (input.type?.tensorType?.shape?.dim ?? []).map((dim) => dim.dimParam || String(dim.dimValue ?? '?'));
+      const square = dims.length === 2 && dims[0] === dims[1];
+      const inSelf = self.some((block) => scope.dependsOn(block.scores, input.name!));
+      return { name: input.name!, causal: square && inSelf && cross.length > 0 };
+    });
 }
 
 interface AttentionBlock {
   readonly probabilities: string;
+  /** The Softmax input: QKᵀ after scaling and masks. */
+  readonly scores: string;
   readonly queries: string;
   readonly keys: string;
 }
@@ -99,7 +163,7 @@ function attentionBlock(scope: GraphScope, softmax: onnx.INodeProto): AttentionB
   if (!scoreMatMul) return undefined;
   if (!feedsValueMatMul(scope, probabilities, 4)) return undefined;
   const [queries, keys] = scoreMatMul.input ?? [];
-  return { probabilities, queries, keys };
+  return { probabilities, scores, queries, keys };
 }
 
 function isActivationMatMul(scope: GraphScope, node: onnx.INodeProto): boolean {
@@ -133,9 +197,14 @@ function feedsValueMatMul(scope: GraphScope, tensor: string, depth: number): boo
   return false;
 }
 
-/** The word-embedding Gather: the largest 2-D weight table indexed by an integer graph input. */
-function findTokenEmbedding(scope: GraphScope): { embedding?: string; tokenInput?: string } {
-  let best: { rows: number; embedding: string; tokenInput: string } | undefined;
+interface TokenEmbedding {
+  readonly output: string;
+  readonly rows: number;
+}
+
+/** Per integer graph input, its embedding Gather: the largest 2-D weight table it indexes. */
+function tokenEmbeddings(scope: GraphScope): Map<string, TokenEmbedding> {
+  const found = new Map<string, TokenEmbedding>();
   for (const node of scope.nodes) {
     if (node.opType !== 'Gather') continue;
     const [table, indices] = node.input ?? [];
@@ -144,9 +213,9 @@ function findTokenEmbedding(scope: GraphScope): { embedding?: string; tokenInput
     const tokenInput = traceToInput(scope, indices);
     if (!tokenInput) continue;
     const rows = int64(weights.dims![0]);
-    if (!best || rows > best.rows) best = { rows, embedding: node.output![0], tokenInput };
+    if (rows > (found.get(tokenInput)?.rows ?? 0)) found.set(tokenInput, { output: node.output![0], rows });
   }
-  return best ? { embedding: best.embedding, tokenInput: best.tokenInput } : {};
+  return found;
 }
 
 function traceToInput(scope: GraphScope, tensor: string): string | undefined {

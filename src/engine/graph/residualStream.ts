@@ -126,7 +126,8 @@ function walkStream(scope: GraphScope, start: string): Walk | undefined {
     const normalized = normOutput(scope, sum);
     if (!normalized) return { sums, output: sum, lastSum: sum };
     current = normalized;
-    if (!residualConsumer(scope, normalized)) return { sums, output: normalized, lastSum: sum };
+    // Post-LN stacks may end with a norm of their own after the last layer's (PyTorch's nn.Transformer).
+    if (!residualConsumer(scope, normalized)) return { sums, output: normOutput(scope, normalized) ?? normalized, lastSum: sum };
   }
   return undefined;
 }
