@@ -2,6 +2,7 @@
 // The engine process and the CLI both drive this class; it never imports vscode.
 
 import type { Inspection, ModelInfo, Translation } from '../protocol/inspection';
+import { diagnosesOf } from './diagnoses';
 import { EngineError } from './engineError';
 import { generate, GenerateOptions } from './generation';
 import { inspect, InspectRequest } from './inspector';
@@ -20,7 +21,7 @@ export class Engine {
     try {
       progress('Warming up');
       const warmUp = await inspect(model, { text: 'Hello world', target: model.spec.family === 'encoder-decoder' ? 'Hello' : undefined });
-      const info = withMeasuredSizes(model.info, warmUp);
+      const info = { ...withMeasuredSizes(model.info, warmUp), diagnoses: diagnosesOf(model, warmUp) };
       const previous = this.model;
       this.model = { ...model, info };
       if (previous) await disposeModel(previous);

@@ -3,6 +3,7 @@
 
 import type * as ort from 'onnxruntime-node';
 import type { AttentionGroup, DeferredFfnActivations, Inspection, StackInspection, Tensor, Token } from '../protocol/inspection';
+import { diagnosesOf, diagnosisNotice } from './diagnoses';
 import { EngineError, errorMessage } from './engineError';
 import { languageTokenFor } from './languages';
 import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
@@ -57,7 +58,7 @@ export async function inspect(model: LoadedModel, request: InspectRequest): Prom
   const tokenizeMs = performance.now() - started;
   const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView });
   const timingsMs = { tokenize: tokenizeMs, ...inspection.timingsMs, total: performance.now() - started };
-  return { ...inspection, timingsMs };
+  return { ...inspection, timingsMs, notices: [...inspection.notices, ...diagnosesOf(model, inspection).map(diagnosisNotice)] };
 }
 
 export interface TokenInput {

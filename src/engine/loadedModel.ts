@@ -234,6 +234,8 @@ function describeModel(
     onnxFiles,
     observable,
     unobservable,
+    // Filled after the warm-up run (engine.ts).
+    diagnoses: [],
     executionProvider: providerDisplayName(provider),
     providersTried: providersTried.map((attempt) => ({ ...attempt, name: providerDisplayName(attempt.name) })),
     languageTokens: languageTokensOf(spec),

@@ -117,6 +117,12 @@ export interface ObservableGroup {
   readonly layers: number;
 }
 
+/** A classic mistake seen in the model, said in one sentence with its fix. */
+export interface Diagnosis {
+  readonly id: 'length-1-attention' | 'no-causal-mask' | 'unscaled-scores' | 'mask-after-softmax';
+  readonly message: string;
+}
+
 export interface ModelInfo {
   readonly name: string;
   readonly path: string;
@@ -133,6 +139,8 @@ export interface ModelInfo {
   /** e.g. `encoder.self` with its layer count, `decoder.hidden`, `encoder.embeddings`. */
   readonly observable: readonly ObservableGroup[];
   readonly unobservable: readonly { readonly what: string; readonly why: string }[];
+  /** Mistakes the graph shows, and those the run at load showed. */
+  readonly diagnoses: readonly Diagnosis[];
   readonly executionProvider: string;
   readonly providersTried: readonly { readonly name: string; readonly error?: string }[];
   readonly languageTokens?: Readonly<Record<string, string>>;

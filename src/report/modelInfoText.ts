@@ -41,6 +41,7 @@ export function modelInfoText(info: ModelInfo): string {
       ? info.observable.map((group) => `    ${group.name.padEnd(20)} ${group.layers} ${group.layers === 1 ? 'tensor' : 'tensors'}`)
       : ['    nothing']),
   ];
+  if (info.diagnoses.length) lines.push('  Diagnoses:', ...info.diagnoses.map((entry) => `    ${entry.message}`));
   if (info.unobservable.length) {
     lines.push('  Not observable:', ...info.unobservable.map((entry) => `    ${entry.what}: ${entry.why}`));
   }

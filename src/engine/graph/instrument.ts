@@ -124,6 +124,7 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): InstrumentedMode
     embedding: outputs.has('embedding') ? elseProbes.embedding : undefined,
     tokenInput: elseProbes.tokenInput,
     maskInputs: elseProbes.maskInputs,
+    scoreChecks: elseProbes.scoreChecks,
     unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
   };
   const replacement = new Map([[index, onnx.NodeProto.encode(node).finish()]]);

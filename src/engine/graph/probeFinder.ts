@@ -3,6 +3,7 @@
 // the stack output and the token embedding lookup. Node names are never relied upon.
 
 import { onnx } from 'onnx-proto';
+import { isScaled } from './attentionChecks';
 import { GraphScope } from './graphScope';
 import { traceResidualStream } from './residualStream';
 import { int64 } from './onnxFile';
@@ -23,6 +24,8 @@ export interface StackProbes {
   readonly ffn?: readonly string[];
   readonly embedding?: string;
   readonly tokenInput?: string;
+  /** What the structure shows about the scores, for the learner diagnoses. */
+  readonly scoreChecks: { readonly blocks: number; readonly unscaled: number; readonly maskAfterSoftmax: number };
   /** Float or boolean graph inputs that this stack's attention scores are masked by (PyTorch's tgt_mask, key padding masks). */
   readonly maskInputs?: readonly MaskInput[];
   readonly unobservable: readonly { readonly what: string; readonly why: string }[];
@@ -44,6 +47,8 @@ const MATMUL_OPS = new Set(['MatMul', 'Einsum', 'FusedMatMul']);
 const SCORE_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Where', 'Cast', 'Reshape', 'Identity', 'Clip', 'Max', 'Min', 'Tanh', 'Squeeze', 'Unsqueeze', 'Expand']);
 /** Between Softmax and ·V: dropout, head masks, casts. */
 const PROB_OPS = new Set(['Cast', 'Dropout', 'Identity', 'Where', 'Mul', 'Reshape', 'Squeeze', 'Unsqueeze']);
+/** A mask added to the probabilities instead of the scores: a learner's mistake, still attention. */
+const LATE_MASK_OPS = new Set(['Add', 'Sub']);
 const INDEX_PASS_OPS = new Set(['Cast', 'Unsqueeze', 'Squeeze', 'Reshape', 'Identity', 'Flatten']);
 
 /**
@@ -124,7 +129,12 @@ function stackProbes(scope: GraphScope, blocks: readonly AttentionBlock[], token
     unobservable.push({ what: 'FFN activations', why: 'no feed-forward down-projection (a MatMul with a non-square weight) was found on every layer’s residual branch.' });
   }
   const maskInputs = maskInputsOf(scope, byKind.self, byKind.cross, tokenInput);
-  return { attention, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, embedding: embedding?.output, tokenInput, maskInputs, unobservable };
+  const scoreChecks = {
+    blocks: blocks.length,
+    unscaled: blocks.filter((block) => !isScaled(scope, block)).length,
+    maskAfterSoftmax: blocks.filter((block) => block.maskAfterSoftmax).length,
+  };
+  return { attention, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, embedding: embedding?.output, tokenInput, maskInputs, scoreChecks, unobservable };
 }
 
 /**
@@ -146,10 +156,13 @@ function maskInputsOf(scope: GraphScope, self: readonly AttentionBlock[], cross:
     });
 }
 
-interface AttentionBlock {
+export interface AttentionBlock {
   readonly probabilities: string;
   /** The Softmax input: QKᵀ after scaling and masks. */
   readonly scores: string;
+  readonly scoreMatMul: onnx.INodeProto;
+  /** The probabilities meet an addition before ·V. */
+  readonly maskAfterSoftmax: boolean;
   readonly queries: string;
   readonly keys: string;
 }
@@ -161,9 +174,10 @@ function attentionBlock(scope: GraphScope, softmax: onnx.INodeProto): AttentionB
   if (!probabilities || !scores) return undefined;
   const scoreMatMul = searchBackward(scope, scores, 8);
   if (!scoreMatMul) return undefined;
-  if (!feedsValueMatMul(scope, probabilities, 4)) return undefined;
+  const toValues = valueMatMulPath(scope, probabilities, 4);
+  if (!toValues) return undefined;
   const [queries, keys] = scoreMatMul.input ?? [];
-  return { probabilities, scores, queries, keys };
+  return { probabilities, scores, queries, keys, scoreMatMul, maskAfterSoftmax: toValues.throughAdd };
 }
 
 function isActivationMatMul(scope: GraphScope, node: onnx.INodeProto): boolean {
@@ -187,14 +201,17 @@ function searchBackward(scope: GraphScope, tensor: string, depth: number): onnx.
   return undefined;
 }
 
-function feedsValueMatMul(scope: GraphScope, tensor: string, depth: number): boolean {
+/** Whether the probabilities reach a ·V MatMul, and whether through an addition (a mask added after the softmax). */
+function valueMatMulPath(scope: GraphScope, tensor: string, depth: number): { readonly throughAdd: boolean } | undefined {
   for (const { node } of scope.consumers(tensor)) {
-    if (isActivationMatMul(scope, node) && node.input?.[0] === tensor) return true;
-    if (depth > 0 && PROB_OPS.has(node.opType ?? '') && node.output?.[0]) {
-      if (feedsValueMatMul(scope, node.output[0], depth - 1)) return true;
+    if (isActivationMatMul(scope, node) && node.input?.[0] === tensor) return { throughAdd: false };
+    const late = LATE_MASK_OPS.has(node.opType ?? '');
+    if (depth > 0 && (PROB_OPS.has(node.opType ?? '') || late) && node.output?.[0]) {
+      const path = valueMatMulPath(scope, node.output[0], depth - 1);
+      if (path) return { throughAdd: path.throughAdd || late };
     }
   }
-  return false;
+  return undefined;
 }
 
 interface TokenEmbedding {
