@@ -5,6 +5,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpat
 import * as path from 'node:path';
 import type { ModelFamily, OnnxFileInfo } from '../protocol/inspection';
 import { EngineError } from './engineError';
+import { tokenizerFromVocabulary, VOCABULARY_FILES } from './vocabularyTokenizer';
 
 export type OnnxRole = OnnxFileInfo['role'];
 
@@ -60,14 +61,15 @@ export function readModelFolder(location: string, preferredVariant: ModelVariant
   }
   // A lone .onnx may sit in the folder's onnx/ subfolder, or beside its tokenizer.
   const onnxDir = isFile ? path.dirname(resolved) : resolved;
-  const folder = isFile && path.basename(onnxDir) === 'onnx' && !hasFile(onnxDir, 'tokenizer.json') ? path.dirname(onnxDir) : onnxDir;
+  const tokenizerBeside = ['tokenizer.json', ...VOCABULARY_FILES].some((file) => hasFile(onnxDir, file));
+  const folder = isFile && path.basename(onnxDir) === 'onnx' && !tokenizerBeside ? path.dirname(onnxDir) : onnxDir;
   const notices: string[] = [];
 
-  const config = readJson(folder, 'config.json', 'config', false) ?? {};
+  const config = readJson(folder, 'config.json', 'config') ?? {};
   if (Object.keys(config).length === 0) notices.push('No config.json: sizes are taken from the graph itself.');
-  const generationConfig = readJson(folder, 'generation_config.json', 'config', false) ?? {};
-  const tokenizerJson = readJson(folder, 'tokenizer.json', 'tokenizer', true)!;
-  const tokenizerConfig = readJson(folder, 'tokenizer_config.json', 'tokenizer', false) ?? {};
+  const generationConfig = readJson(folder, 'generation_config.json', 'config') ?? {};
+  const tokenizerJson = readJson(folder, 'tokenizer.json', 'tokenizer') ?? builtTokenizer(folder, notices);
+  const tokenizerConfig = readJson(folder, 'tokenizer_config.json', 'tokenizer') ?? {};
 
   const { files, variant } = isFile
     ? { files: new Map<OnnxRole, string>([[roleOfFile(resolved), resolved]]), variant: preferredVariant }
@@ -93,15 +95,20 @@ function hasFile(folder: string, file: string): boolean {
   return existsSync(path.join(folder, file));
 }
 
-function readJson(folder: string, file: string, code: 'config' | 'tokenizer', required: boolean) {
-  const full = path.join(folder, file);
-  if (!existsSync(full)) {
-    if (!required) return undefined;
-    throw new EngineError(
-      code,
-      `No ${file} in ${folder}. The engine needs the fast-tokenizer file; in Python, tokenizer.save_pretrained(folder) writes it.`,
-    );
+/** A tokenizer from vocab.txt or vocab.json, where the folder has no tokenizer.json. */
+function builtTokenizer(folder: string, notices: string[]): object {
+  const built = tokenizerFromVocabulary(folder);
+  if (!built) {
+    throw new EngineError('tokenizer', `No tokenizer.json in ${folder}, and no vocab.txt or vocab.json to build one from. In Python, tokenizer.save_pretrained(folder) writes tokenizer.json.`);
   }
+  notices.push(built.notice);
+  return built.tokenizerJson;
+}
+
+/** A JSON object file of the folder; undefined when there is no such file. */
+function readJson(folder: string, file: string, code: 'config' | 'tokenizer') {
+  const full = path.join(folder, file);
+  if (!existsSync(full)) return undefined;
   let text: string;
   try {
     text = readFileSync(full, 'utf8');
