@@ -140,6 +140,7 @@ async function openRuntime(
       externalDataBytes: onnxFile.externalDataBytes,
       opset: onnxFile.opset,
       producer: `${onnxFile.model.producerName ?? ''} ${onnxFile.model.producerVersion ?? ''}`.trim(),
+      ...(instrumented.openedUp.length ? { openedUp: instrumented.openedUp } : {}),
     },
     graph: onnxFile.graph,
   };

@@ -110,6 +110,8 @@ export interface OnnxFileInfo {
   readonly externalDataBytes: number;
   readonly opset: number;
   readonly producer: string;
+  /** Fused attention the engine replaced by its explicit computation in its working copy. */
+  readonly openedUp?: readonly string[];
 }
 
 export interface ObservableGroup {

@@ -32,10 +32,10 @@ export function modelInfoText(info: ModelInfo): string {
     ...(info.languageTokens ? [`  Languages:       ${Object.keys(info.languageTokens).join(', ')} (by target-language token)`] : []),
     ...(info.languagePair ? [`  Translates:      ${info.languagePair.source} → ${info.languagePair.target}`] : []),
     '  ONNX files:',
-    ...info.onnxFiles.map(
-      (file) =>
-        `    ${file.file}  ${file.role}, opset ${file.opset}, ${megabytes(file.sizeBytes)}${file.externalDataBytes ? ` + ${megabytes(file.externalDataBytes)} external data` : ''}${file.producer ? `, from ${file.producer}` : ''}`,
-    ),
+    ...info.onnxFiles.flatMap((file) => [
+      `    ${file.file}  ${file.role}, opset ${file.opset}, ${megabytes(file.sizeBytes)}${file.externalDataBytes ? ` + ${megabytes(file.externalDataBytes)} external data` : ''}${file.producer ? `, from ${file.producer}` : ''}`,
+      ...(file.openedUp ?? []).map((opened) => `      rewritten: ${opened}`),
+    ]),
     '  Observable:',
     ...(info.observable.length
       ? info.observable.map((group) => `    ${group.name.padEnd(20)} ${group.layers} ${group.layers === 1 ? 'tensor' : 'tensors'}`)

@@ -96,14 +96,22 @@ describe('broken model folders', () => {
   });
 });
 
-describe('fused attention is reported, not guessed', () => {
+describe('fused attention that cannot be opened up is reported, not guessed', () => {
   it('loads, says attention is not observable and why, and still returns embeddings', async () => {
+    // qkv_hidden_sizes (allowed by onnxruntime, equal here) is a form the engine does not open up.
+    const folder = copyOf('fused-attention', 'fused-kept');
+    const file = path.join(folder, 'onnx', 'model.onnx');
+    const model = onnx.ModelProto.decode(readFileSync(file));
+    const attention = model.graph!.node!.find((node) => node.opType === 'Attention')!;
+    attention.attribute!.push(onnx.AttributeProto.create({ name: 'qkv_hidden_sizes', type: onnx.AttributeProto.AttributeType.INTS, ints: [32, 32, 32] }));
+    writeFileSync(file, onnx.ModelProto.encode(model).finish());
     const engine = new Engine();
-    const info = await engine.load(fixture('fused-attention'));
+    const info = await engine.load(folder);
     assert.equal(info.observable.some((group) => group.name === 'self'), false);
     const entry = info.unobservable.find((item) => item.what === 'attention probabilities');
     assert.ok(entry);
     assert.match(entry.why, /com\.microsoft\.Attention/);
+    assert.match(entry.why, /Not opened up: com\.microsoft\.Attention: qkv_hidden_sizes \(Q, K, V widths of their own\) is not supported\./);
     assert.match(info.unobservable.find((item) => item.what === 'hidden states')?.why ?? '', /fused attention kernels never produce/);
     const inspection = await engine.inspect({ text: 'hello world' });
     assert.equal(inspection.attention.length, 0);

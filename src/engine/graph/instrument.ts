@@ -6,6 +6,7 @@ import { onnx } from 'onnx-proto';
 import { GraphScope } from './graphScope';
 import { OnnxFile } from './onnxFile';
 import { buildLensHead, LENS_TOP_K } from './lensHead';
+import { openFusedAttention } from './fusedAttention';
 import { findGraphStacks, findStackProbes, StackProbes } from './probeFinder';
 import { lengthDelimited, readFields } from './protoWire';
 
@@ -34,6 +35,8 @@ export interface InstrumentedModel {
   readonly bytes: Uint8Array;
   /** One stack, or an encoder then a decoder. */
   readonly stacks: readonly InstrumentedStack[];
+  /** Fused attention nodes replaced by their explicit computation, by kind. */
+  readonly openedUp: readonly string[];
 }
 
 export function probeKeys(probes: StackProbes): Map<ProbeKey, string> {
@@ -51,15 +54,23 @@ function valueInfo(name: string, elemType: number): onnx.ValueInfoProto {
 }
 
 export function instrument(file: OnnxFile): InstrumentedModel {
-  const scope = new GraphScope(file.graph);
-  const stacks = findGraphStacks(scope);
+  const opened = openFusedAttention(new GraphScope(file.graph), file.graph, file.opset);
+  const scope = new GraphScope(opened?.graph ?? file.graph);
+  const stacks = findGraphStacks(scope).map(({ stack, probes }) => ({ stack, probes: withKeptReasons(probes, opened?.kept ?? []) }));
   if (stacks.some(({ probes }) => probes.attention.length > 0) || !file.graph.node.some((node) => node.opType === 'If')) {
-    return instrumentMainGraph(file, scope, stacks);
+    return { ...instrumentMainGraph(file, scope, stacks, opened?.replacements ?? new Map()), openedUp: opened?.opened ?? [] };
   }
-  return instrumentBranches(file, scope) ?? instrumentMainGraph(file, scope, stacks);
+  return { ...(instrumentBranches(file, scope) ?? instrumentMainGraph(file, scope, stacks, new Map())), openedUp: [] };
 }
 
-function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>): InstrumentedModel {
+/** Says why fused attention that stays fused could not be opened up. */
+function withKeptReasons(probes: StackProbes, kept: readonly string[]): StackProbes {
+  if (kept.length === 0) return probes;
+  const unobservable = probes.unobservable.map((entry) => (entry.what === 'attention probabilities' ? { ...entry, why: `${entry.why} Not opened up: ${kept.join('; ')}.` } : entry));
+  return { ...probes, unobservable };
+}
+
+function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>, replacements: ReadonlyMap<number, readonly Uint8Array[]>): Omit<InstrumentedModel, 'openedUp'> {
   const added: Uint8Array[] = [];
   const addedNames = new Set<string>();
   const stacks = found.map(({ stack, probes }, index): InstrumentedStack => {
@@ -75,11 +86,11 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
     const lensHead = last && probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
     return { stack, lensHead, outputs, probes };
   });
-  return { bytes: spliceGraph(file.bytes, new Map(), added), stacks };
+  return { bytes: spliceGraph(file.bytes, replacements, added), stacks };
 }
 
 /** Merged decoders: the same probe is taken from whichever branch runs. */
-function instrumentBranches(file: OnnxFile, scope: GraphScope): InstrumentedModel | undefined {
+function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<InstrumentedModel, 'openedUp'> | undefined {
   const index = file.graph.node.findIndex((node) => node.opType === 'If');
   const original = file.graph.node[index];
   const node = onnx.NodeProto.decode(onnx.NodeProto.encode(original).finish());
@@ -127,7 +138,7 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): InstrumentedMode
     scoreChecks: elseProbes.scoreChecks,
     unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
   };
-  const replacement = new Map([[index, onnx.NodeProto.encode(node).finish()]]);
+  const replacement = new Map([[index, [onnx.NodeProto.encode(node).finish()]]]);
   // The head of the no-cache branch reads the same hidden states the inspection reports.
   const logitsPosition = original.output?.indexOf(LOGITS) ?? -1;
   const branchLogits = logitsPosition >= 0 ? elseOutputs[logitsPosition]?.name : undefined;
@@ -139,8 +150,8 @@ function dedupe<T extends { what: string }>(items: readonly T[]): T[] {
   return items.filter((item, i) => items.findIndex((other) => other.what === item.what) === i);
 }
 
-/** Copies the model, replacing some graph nodes and appending graph outputs. */
-function spliceGraph(model: Uint8Array, replaceNodes: ReadonlyMap<number, Uint8Array>, appendOutputs: readonly Uint8Array[]): Uint8Array {
+/** Copies the model, replacing some graph nodes (each by one or more) and appending graph outputs. */
+function spliceGraph(model: Uint8Array, replaceNodes: ReadonlyMap<number, readonly Uint8Array[]>, appendOutputs: readonly Uint8Array[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const field of readFields(model)) {
     if (field.fieldNumber !== MODEL_GRAPH_FIELD) {
@@ -151,7 +162,7 @@ function spliceGraph(model: Uint8Array, replaceNodes: ReadonlyMap<number, Uint8A
     let nodeIndex = 0;
     for (const graphField of readFields(model, field.payloadStart, field.end)) {
       const replacement = graphField.fieldNumber === GRAPH_NODE_FIELD ? replaceNodes.get(nodeIndex++) : undefined;
-      graphParts.push(...(replacement ? lengthDelimited(GRAPH_NODE_FIELD, [replacement]) : [model.subarray(graphField.start, graphField.end)]));
+      graphParts.push(...(replacement ? replacement.flatMap((node) => lengthDelimited(GRAPH_NODE_FIELD, [node])) : [model.subarray(graphField.start, graphField.end)]));
     }
     for (const output of appendOutputs) graphParts.push(...lengthDelimited(GRAPH_OUTPUT_FIELD, [output]));
     parts.push(...lengthDelimited(MODEL_GRAPH_FIELD, graphParts));
