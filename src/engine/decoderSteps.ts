@@ -90,7 +90,7 @@ export class EncoderDecoderSteps implements DecoderSteps {
     this.steps++;
 
     const { logProbs, vocab } = lastLogProbs(outputs.logits, beams);
-    this.heads ||= crossOutputs.length ? outputs[crossOutputs[0]].dims[1] : 0;
+    this.heads ||= headsOf(outputs, crossOutputs, beams);
     return { logProbs, attention: lastCrossAttention(outputs, crossOutputs, beams, this.heads, this.sourceLength), vocab };
   }
 
@@ -120,12 +120,19 @@ export class EncoderDecoderSteps implements DecoderSteps {
   }
 }
 
+/** Heads of the cross-attention probabilities, [beams, heads, q, k] or with the heads merged into the batch ([beams·heads, q, k], as PyTorch's nn.MultiheadAttention exports them). */
+function headsOf(outputs: ort.InferenceSession.OnnxValueMapType, crossOutputs: readonly string[], beams: number): number {
+  if (crossOutputs.length === 0) return 0;
+  const { dims, size } = outputs[crossOutputs[0]];
+  return size / (beams * dims[dims.length - 2] * dims[dims.length - 1]);
+}
+
 /** Per beam, the cross-attention of the last query row (the token each step predicts from): [layers × heads × source]. */
 function lastCrossAttention(outputs: ort.InferenceSession.OnnxValueMapType, crossOutputs: readonly string[], beams: number, heads: number, sourceLength: number): Float32Array[] {
   const attention = Array.from({ length: beams }, () => new Float32Array(crossOutputs.length * heads * sourceLength));
   crossOutputs.forEach((name, layer) => {
     const tensor = outputs[name];
-    const [, , queries, keys] = tensor.dims;
+    const [queries, keys] = tensor.dims.slice(-2);
     const data = toFloat32(tensor);
     for (let beam = 0; beam < beams; beam++) {
       for (let head = 0; head < heads; head++) {
@@ -168,7 +175,7 @@ export class OneGraphSteps implements DecoderSteps {
         targetLength: sequence.length,
       });
       const outputs = await runFetching(this.decoder.session, feeds, ['logits', ...this.crossOutputs]);
-      this.heads ||= this.crossOutputs.length ? outputs[this.crossOutputs[0]].dims[1] : 0;
+      this.heads ||= headsOf(outputs, this.crossOutputs, 1);
       const { logProbs, vocab } = lastLogProbs(outputs.logits, 1);
       results.push({ logProbs, attention: lastCrossAttention(outputs, this.crossOutputs, 1, this.heads, this.sourceIds.length)[0], vocab });
     }

@@ -149,12 +149,27 @@ function unsupported(scope: GraphScope, node: onnx.INodeProto, opset: number): s
   return undefined;
 }
 
-/** Declared rank of a tensor, where the graph declares it (also through casts, as masks usually arrive). */
-function rank(scope: GraphScope, tensor: string): number | undefined {
+/** Ops whose output has the rank of their widest input (broadcasting), or of their first. */
+const BROADCAST_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Where', 'MatMul']);
+const FIRST_INPUT_RANK_OPS = new Set(['Cast', 'Identity', 'Relu', 'Gelu', 'Erf', 'Tanh', 'Sigmoid', 'Softmax', 'LayerNormalization', 'SkipLayerNormalization', 'Transpose', 'Slice', 'Dropout', 'Attention', 'MultiHeadAttention']);
+
+/** The rank of a tensor: declared, or followed back through the ops that keep it, to a declared input or a weight. */
+function rank(scope: GraphScope, tensor: string, depth = 0): number | undefined {
   const info = [...(scope.graph.input ?? []), ...(scope.graph.valueInfo ?? [])].find((entry) => entry.name === tensor);
   if (info?.type?.tensorType?.shape?.dim) return info.type.tensorType.shape.dim.length;
+  const weight = scope.initializer(tensor);
+  if (weight) return weight.dims?.length ?? 0;
   const producer = scope.producer(tensor)?.node;
-  return producer && ['Cast', 'Identity'].includes(producer.opType ?? '') ? rank(scope, producer.input?.[0] ?? '') : undefined;
+  if (!producer || depth > 64) return undefined;
+  const inputs = (producer.input ?? []).filter((input) => input !== '');
+  if (producer.opType === 'Gather') {
+    const [table, indices] = inputs.map((input) => rank(scope, input, depth + 1));
+    return table !== undefined && indices !== undefined ? table - 1 + indices : undefined;
+  }
+  const opType = producer.opType ?? '';
+  if (!BROADCAST_OPS.has(opType) && !FIRST_INPUT_RANK_OPS.has(opType)) return undefined;
+  const ranks = (BROADCAST_OPS.has(opType) ? inputs : inputs.slice(0, 1)).map((input) => rank(scope, input, depth + 1));
+  return ranks.some((value) => value === undefined) ? undefined : Math.max(...(ranks as number[]));
 }
 
 function formOf(scope: GraphScope, node: onnx.INodeProto, writer: NodeWriter): AttentionForm {
