@@ -147,3 +147,31 @@ describe('the CLI on bad input', () => {
     assert.match(stderr, /the text is empty/);
   });
 });
+
+describe('the CLI on a learner’s own models (no config.json)', () => {
+  it('inspect --target on nn.Transformer exported as one graph: an encoder-decoder, the decoder reading the target', () => {
+    const ref = reference('torch-transformer');
+    const out = path.join(scratch, 'torch-transformer.json');
+    const { code, stdout } = cli('inspect', '--model', fixture('torch-transformer'), '--text', ref.text, '--target', ref.target!, '--json', out);
+    assert.equal(code, 0, stdout);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(json.model.family, 'encoder-decoder');
+    assert.deepEqual(Object.keys(json.attention), ['encoder.self', 'decoder.self', 'decoder.cross']);
+    assert.deepEqual(json.targetTokens.map((token: { id: number }) => token.id), ref.decoder_input_ids);
+    assert.deepEqual(shape(json.attention['decoder.cross']), ref.attention['decoder.cross'].dims);
+    assert.ok(maxAbsDifference(flat(json.attention['decoder.cross']), ref.attention['decoder.cross'].data) < 1e-4);
+    const info = cli('info', '--model', fixture('torch-transformer'));
+    assert.match(info.stdout, /Family: +encoder-decoder \(unknown\)/);
+    assert.match(info.stdout, /Layers: +2 encoder \+ 2 decoder/);
+    assert.match(info.stdout, /decoder\.cross +2 tensors/);
+    const translated = cli('translate', '--model', fixture('torch-transformer'), ref.text);
+    assert.equal(translated.code, 0, translated.stderr);
+    assert.match(translated.stdout, /\S/);
+  });
+
+  it('info says what is wrong with a batch_first=False tutorial model, and how to fix it', () => {
+    const { code, stdout } = cli('info', '--model', fixture('tutorial-encoder-seqfirst'));
+    assert.equal(code, 0);
+    assert.match(stdout, /Diagnoses:\n +The encoder's attention runs over an axis of length 1, not over its \d+ tokens, so every token attends only to itself\..*batch_first=True/);
+  });
+});

@@ -33,6 +33,10 @@ export interface Reference {
   readonly token_type_ids?: number[];
   /** roberta-tiny: the position ids RoBERTa computes (padding_idx + 1 onwards). */
   readonly position_ids?: number[];
+  /** Learner models (encoder-decoders): the decoder text behind decoder_input_ids. */
+  readonly target?: string;
+  /** Learner models: each layer's FFN activation (the input of its down-projection), per stack. */
+  readonly ffn_activations?: Record<string, ReferenceTensor>;
   /** Greedy continuation (gpt2-tiny-past) or translation (t5-tiny) by PyTorch, without a cache. */
   readonly generated_ids?: number[];
 }
