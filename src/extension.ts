@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import * as inspectSelection from './commands/inspectSelection';
+import * as inspectWithDecoderText from './commands/inspectWithDecoderText';
 import * as showTranslationAttention from './commands/showTranslationAttention';
 import * as toggleHoverTranslation from './commands/toggleHoverTranslation';
 import * as translateSelection from './commands/translateSelection';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): TransformerInspector
     downloadModel.register(context, log),
     setHubToken.register(context),
     inspectSelection.register(models, panelServices),
+    inspectWithDecoderText.register(models, panelServices),
     InspectionPanel.registerSerializer(panelServices),
     showModelInfo.register(models),
     showEngineLog.register(log),
