@@ -13,6 +13,8 @@ export interface InspectOptions {
   readonly pair?: string;
   readonly maxTokens?: number;
   readonly targetLanguage?: string;
+  /** Queries, keys and values into the JSON too. */
+  readonly qkv?: boolean;
   /** File to write the JSON to; `-` for standard output. */
   readonly json?: string;
   /** File to write the offline HTML report to. */

@@ -23,10 +23,11 @@ Commands:
   info      --model DIR|ID [--json]
             Summary of a model: family, sizes, ONNX files, what can be observed.
   inspect   --model DIR|ID (--text TEXT | --text-file FILE|-) [--target TEXT | --pair TEXT]
-            [--json FILE|-] [--html FILE [--lang LANG]]
+            [--qkv] [--json FILE|-] [--html FILE [--lang LANG]]
             Run the model once and report tokens, attention, hidden states, embeddings;
             --text-file reads the text from a file (- for standard input; one final
             line break is dropped), for texts too long for a command line;
+            --qkv adds every attention group's queries, keys and values to the JSON;
             --pair gives an encoder-only model a sentence pair (token types 0 and 1);
             --html writes the panel as one offline HTML file; its labels follow the
             reader's browser language, or --lang (en, zh-cn).
@@ -64,6 +65,7 @@ const OPTIONS = {
   model: { type: 'string' },
   text: { type: 'string' },
   'text-file': { type: 'string' },
+  qkv: { type: 'boolean' },
   target: { type: 'string' },
   pair: { type: 'string' },
   json: { type: 'string' },
@@ -137,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
           pair: values.pair,
           maxTokens: positiveInteger(values['max-tokens'], '--max-tokens'),
           targetLanguage: values.to,
+          qkv: values.qkv,
           json: values.json,
           html: values.html,
           lang: values.lang,

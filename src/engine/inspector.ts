@@ -2,13 +2,14 @@
 // teacher forcing) and gathers every probe into an Inspection of typed arrays.
 
 import type * as ort from 'onnxruntime-node';
-import type { AttentionGroup, DeferredFfnActivations, Inspection, StackInspection, Tensor, Token } from '../protocol/inspection';
+import type { AttentionGroup, DeferredFfnActivations, Inspection, QkvGroup, StackInspection, Tensor, Token } from '../protocol/inspection';
 import { diagnosesOf, diagnosisNotice } from './diagnoses';
 import { EngineError, errorMessage } from './engineError';
 import { languageTokenFor } from './languages';
 import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
 import { logitLensOf } from './logitLens';
 import { buildFeeds, toFloat32 } from './modelFeeds';
+import { assembleQkv, qkvFetches } from './qkv';
 import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
 import { providerDisplayName } from './sessionFactory';
@@ -31,6 +32,8 @@ export interface InspectRequest {
   readonly targetLanguage?: string;
   /** When the activations view's data (logit lens, FFN activations) is computed; `now` by default. */
   readonly activationsView?: ViewTiming;
+  /** Also fetch the queries, keys and values of every attention group. */
+  readonly qkv?: boolean;
 }
 
 /**
@@ -56,7 +59,7 @@ export async function inspect(model: LoadedModel, request: InspectRequest): Prom
     : encodeWithinLimit(model, request.text, limit, true, notices, request.targetLanguage);
   const target = model.spec.family === 'encoder-decoder' ? decoderInput(model, request.target ?? '', limit, notices) : undefined;
   const tokenizeMs = performance.now() - started;
-  const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView });
+  const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView, qkv: request.qkv });
   const timingsMs = { tokenize: tokenizeMs, ...inspection.timingsMs, total: performance.now() - started };
   return { ...inspection, timingsMs, notices: [...inspection.notices, ...diagnosesOf(model, inspection).map(diagnosisNotice)] };
 }
@@ -67,6 +70,7 @@ export interface TokenInput {
   readonly target?: Encoded;
   readonly notices?: readonly string[];
   readonly activationsView?: ViewTiming;
+  readonly qkv?: boolean;
 }
 
 /** Runs already-tokenized input; the level at which results are compared with reference runs. */
@@ -77,6 +81,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
   const stacks: StackInspection[] = [];
   const attention: AttentionGroup[] = [];
   let logits: Tensor | undefined;
+  const qkv: QkvGroup[] = [];
   let encoderOutput: ort.Tensor | undefined;
   const tokensOf = (runtime: StackRuntime) => (runtime.stack === 'decoder' && input.target ? input.target.tokens : input.source.tokens);
   for (const group of runGroups(model.stacks)) {
@@ -94,7 +99,8 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
       targetLength: input.target?.tokens.length,
     });
     const deferred = new Set(group.filter((runtime) => input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime)));
-    const fetches = [...new Set(group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })))];
+    const qkvFetchList = input.qkv ? group.flatMap((runtime) => KINDS.flatMap((kind) => qkvFetches(runtime, kind))) : [];
+    const fetches = [...new Set([...group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })), ...qkvFetchList])];
     const outputs = await runFetching(first.session, feeds, fetches);
     timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
     for (const runtime of group) {
@@ -104,6 +110,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
       if (lens && input.activationsView === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
       else stacks.push({ ...stack, logitLens: lens && (await lens()) });
       attention.push(...attentionGroups(runtime, outputs));
+      if (input.qkv) qkv.push(...KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => assembleQkv(runtime, kind, outputs)));
     }
     if (outputs.logits) logits = logitsOf(outputs.logits, notices);
   }
@@ -117,10 +124,13 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     stacks,
     attention,
     logits,
+    ...(input.qkv ? { qkv } : {}),
     timingsMs,
     notices,
   };
 }
+
+const KINDS = ['self', 'cross'] as const;
 
 /** Stacks that run together: each on its own session, or both stacks of one graph on its one session. */
 function runGroups(stacks: readonly StackRuntime[]): StackRuntime[][] {

@@ -28,6 +28,21 @@ export interface AttentionGroup {
   readonly tensor: Tensor;
 }
 
+/** Queries, keys and values of one attention group, before any scaling the model applies. */
+export interface QkvGroup {
+  readonly stack: StackName;
+  readonly kind: AttentionKind;
+  /** [layers, heads, queryTokens, headDim]: for cross-attention the decoder's tokens. */
+  readonly queries: Tensor;
+  /** [layers, heads, keyTokens, headDim]. */
+  readonly keys: Tensor;
+  readonly values: Tensor;
+  /** Per layer, the factor the model applies to q·kᵀ in all (1/√dₖ for most models). */
+  readonly scale: readonly number[];
+  /** Per layer, where the model scales the queries themselves before QKᵀ: that factor. */
+  readonly queryScale?: readonly number[];
+}
+
 export interface StackInspection {
   readonly stack: StackName;
   readonly tokens: readonly Token[];
@@ -72,6 +87,8 @@ export interface Inspection {
   readonly attention: readonly AttentionGroup[];
   /** [tokens, vocab] of the last stack, where the model outputs logits. */
   readonly logits?: Tensor;
+  /** Queries, keys and values of every attention group, where asked for (inspect --qkv). */
+  readonly qkv?: readonly QkvGroup[];
   readonly timingsMs: Readonly<Record<string, number>>;
   /** Things the user should know about this run (truncation, unobservable tensors). */
   readonly notices: readonly string[];

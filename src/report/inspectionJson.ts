@@ -90,6 +90,21 @@ export function writeInspectionJson(inspection: Inspection, write: Write): void 
     write(',\n  "logits": ');
     writeTensor(write, inspection.logits);
   }
+  if (inspection.qkv) {
+    write(',\n  "qkv": {');
+    inspection.qkv.forEach((group, i) => {
+      write(`${i ? ',' : ''}\n    ${JSON.stringify(attentionGroupKey(inspection.family, group.stack, group.kind))}: {`);
+      for (const part of ['queries', 'keys', 'values'] as const) {
+        write(`\n      ${JSON.stringify(part)}: `);
+        writeTensor(write, group[part]);
+        write(',');
+      }
+      write(`\n      "scale": ${JSON.stringify(group.scale.map((value) => Number(value.toPrecision(7))))}`);
+      if (group.queryScale) write(`,\n      "queryScale": ${JSON.stringify(group.queryScale.map((value) => Number(value.toPrecision(7))))}`);
+      write('\n    }');
+    });
+    write('\n  }');
+  }
   field('timingsMs', JSON.stringify(Object.fromEntries(Object.entries(inspection.timingsMs).map(([key, ms]) => [key, Number(ms.toFixed(3))]))));
   field('notices', JSON.stringify(inspection.notices));
   write('\n}\n');

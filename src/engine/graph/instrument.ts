@@ -7,7 +7,8 @@ import { GraphScope } from './graphScope';
 import { OnnxFile } from './onnxFile';
 import { buildLensHead, LENS_TOP_K } from './lensHead';
 import { openFusedAttention } from './fusedAttention';
-import { findGraphStacks, findStackProbes, StackProbes } from './probeFinder';
+import type { ScaleFactor } from './attentionChecks';
+import { findGraphStacks, findStackProbes, QkvProbe, StackProbes } from './probeFinder';
 import { lengthDelimited, readFields } from './protoWire';
 
 const MODEL_GRAPH_FIELD = 7;
@@ -42,12 +43,28 @@ export interface InstrumentedModel {
 export function probeKeys(probes: StackProbes): Map<ProbeKey, string> {
   const keys = new Map<ProbeKey, string>();
   for (const probe of probes.attention) keys.set(`${probe.kind}.${probe.layer}`, probe.tensor);
+  for (const probe of probes.qkv) {
+    const block = `${probe.kind}.${probe.layer}`;
+    keys.set(`q.${block}`, probe.queries);
+    keys.set(`k.${block}`, probe.keys);
+    keys.set(`v.${block}`, probe.values);
+    // Factors the graph does not state as constants are fetched with Q, K and V.
+    scaleFactors(probe).forEach((factor, i) => factor.value === undefined && keys.set(scaleKey(block, i), factor.tensor));
+  }
   probes.hiddenStates?.forEach((tensor, layer) => keys.set(`hidden.${layer}`, tensor));
   probes.ffn?.forEach((tensor, layer) => keys.set(`ffn.${layer}`, tensor));
   if (probes.lensInput && probes.lensInput !== probes.hiddenStates?.at(-1)) keys.set('lens', probes.lensInput);
   if (probes.embedding) keys.set('embedding', probes.embedding);
   return keys;
 }
+
+/** A block's scale factors in one order: on the queries, on the keys, on the scores. */
+export function scaleFactors(probe: QkvProbe): ScaleFactor[] {
+  return [...probe.scaling.query, ...probe.scaling.key, ...probe.scaling.scores];
+}
+
+/** The probe key of a block's scale factor that is fetched (not a constant): `scale.self.0.1`. */
+export const scaleKey = (block: string, index: number) => `scale.${block}.${index}`;
 
 function valueInfo(name: string, elemType: number): onnx.ValueInfoProto {
   return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType } } });
@@ -120,8 +137,8 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
     }
     const outerName = `${PROBE_OUTPUT_PREFIX}${key}`;
     const elemType = thenScope.elemType(thenTensor);
-    thenOutputs.push(valueInfo(thenTensor, elemType));
-    elseOutputs.push(valueInfo(elseTensor, elseScope.elemType(elseTensor)));
+    thenOutputs.push(valueInfo(ownedBy(thenGraph, thenScope, thenTensor, key), elemType));
+    elseOutputs.push(valueInfo(ownedBy(elseGraph, elseScope, elseTensor, key), elseScope.elemType(elseTensor)));
     node.output.push(outerName);
     added.push(onnx.ValueInfoProto.encode(valueInfo(outerName, elemType)).finish());
     outputs.set(key, outerName);
@@ -129,6 +146,7 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
   // Report what both branches can show; the caller runs the no-cache branch for inspection.
   const probes: StackProbes = {
     attention: elseProbes.attention.filter((probe) => outputs.has(`${probe.kind}.${probe.layer}`)),
+    qkv: elseProbes.qkv.filter((probe) => ['q', 'k', 'v'].every((part) => outputs.has(`${part}.${probe.kind}.${probe.layer}`))),
     hiddenStates: elseProbes.hiddenStates?.every((_, layer) => outputs.has(`hidden.${layer}`)) ? elseProbes.hiddenStates : undefined,
     ffn: elseProbes.ffn?.every((_, layer) => outputs.has(`ffn.${layer}`)) ? elseProbes.ffn : undefined,
     lensInput: elseProbes.lensInput,
@@ -144,6 +162,18 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
   const branchLogits = logitsPosition >= 0 ? elseOutputs[logitsPosition]?.name : undefined;
   const lensHead = probes.lensInput && branchLogits ? buildLensHead(file.model, elseScope, probes.lensInput, branchLogits, LENS_TOP_K) : undefined;
   return { bytes: spliceGraph(file.bytes, replacement, added), stacks: [{ lensHead, outputs, probes }] };
+}
+
+/**
+ * A branch may return only what it computes, and each value once: a value from outside (the cached
+ * keys a branch reads straight from its inputs), or one it already returns (a cache output), leaves
+ * through an Identity added to the branch.
+ */
+function ownedBy(branch: onnx.IGraphProto, scope: GraphScope, tensor: string, key: ProbeKey): string {
+  if (scope.producer(tensor) && !(branch.output ?? []).some((output) => output.name === tensor)) return tensor;
+  const copy = `${PROBE_OUTPUT_PREFIX}${key}/inside`;
+  (branch.node ??= []).push(onnx.NodeProto.create({ opType: 'Identity', input: [tensor], output: [copy], name: copy }));
+  return copy;
 }
 
 function dedupe<T extends { what: string }>(items: readonly T[]): T[] {

@@ -3,7 +3,7 @@
 // the stack output and the token embedding lookup. Node names are never relied upon.
 
 import { onnx } from 'onnx-proto';
-import { isScaled } from './attentionChecks';
+import { BlockScaling, blockScaling, isScaled } from './attentionChecks';
 import { GraphScope } from './graphScope';
 import { traceResidualStream } from './residualStream';
 import { int64 } from './onnxFile';
@@ -14,8 +14,23 @@ export interface AttentionProbe {
   readonly tensor: string;
 }
 
+/** Where one block's queries, keys and values are, as QKᵀ and ·V read them, and how its scores are scaled. */
+export interface QkvProbe {
+  readonly kind: 'self' | 'cross';
+  readonly layer: number;
+  /** [.., S, H], possibly already scaled (see `scaling.query`). */
+  readonly queries: string;
+  /** Transposed for QKᵀ: [.., H, L]. */
+  readonly keys: string;
+  /** [.., L, H]. */
+  readonly values: string;
+  readonly scaling: BlockScaling;
+}
+
 export interface StackProbes {
   readonly attention: readonly AttentionProbe[];
+  /** Per attention probe, in the same order. */
+  readonly qkv: readonly QkvProbe[];
   /** Residual stream: input of each layer, then the stack output ([layers + 1] entries), if found. */
   readonly hiddenStates?: readonly string[];
   /** What the logit lens feeds to the output head: the last residual sum before a final norm, else the output. */
@@ -108,6 +123,10 @@ function stackProbes(scope: GraphScope, blocks: readonly AttentionBlock[], token
   const attention: AttentionProbe[] = (['self', 'cross'] as const).flatMap((kind) =>
     byKind[kind].map((block, layer) => ({ kind, layer, tensor: block.probabilities })),
   );
+  const scalings = new Map(blocks.map((block) => [block, blockScaling(scope, block)]));
+  const qkv: QkvProbe[] = (['self', 'cross'] as const).flatMap((kind) =>
+    byKind[kind].map((block, layer) => ({ kind, layer, queries: block.queries, keys: block.keys, values: block.values, scaling: scalings.get(block)! })),
+  );
 
   const stream = traceResidualStream(scope, byKind.self.map((block) => block.queries));
   const hiddenStates = stream?.hiddenStates;
@@ -131,10 +150,10 @@ function stackProbes(scope: GraphScope, blocks: readonly AttentionBlock[], token
   const maskInputs = maskInputsOf(scope, byKind.self, byKind.cross, tokenInput);
   const scoreChecks = {
     blocks: blocks.length,
-    unscaled: blocks.filter((block) => !isScaled(scope, block)).length,
+    unscaled: blocks.filter((block) => !isScaled(scalings.get(block)!)).length,
     maskAfterSoftmax: blocks.filter((block) => block.maskAfterSoftmax).length,
   };
-  return { attention, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, embedding: embedding?.output, tokenInput, maskInputs, scoreChecks, unobservable };
+  return { attention, qkv, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, embedding: embedding?.output, tokenInput, maskInputs, scoreChecks, unobservable };
 }
 
 /**
@@ -163,8 +182,11 @@ export interface AttentionBlock {
   readonly scoreMatMul: onnx.INodeProto;
   /** The probabilities meet an addition before ·V. */
   readonly maskAfterSoftmax: boolean;
+  /** The operands of QKᵀ: queries [.., S, H] and keys already transposed, [.., H, L]. */
   readonly queries: string;
   readonly keys: string;
+  /** The operand of ·V: values [.., L, H]. */
+  readonly values: string;
 }
 
 /** A Softmax is attention when it sits between an activation×activation MatMul and a ·V MatMul. */
@@ -177,7 +199,7 @@ function attentionBlock(scope: GraphScope, softmax: onnx.INodeProto): AttentionB
   const toValues = valueMatMulPath(scope, probabilities, 4);
   if (!toValues) return undefined;
   const [queries, keys] = scoreMatMul.input ?? [];
-  return { probabilities, scores, queries, keys, scoreMatMul, maskAfterSoftmax: toValues.throughAdd };
+  return { probabilities, scores, queries, keys, values: toValues.values, scoreMatMul, maskAfterSoftmax: toValues.throughAdd };
 }
 
 function isActivationMatMul(scope: GraphScope, node: onnx.INodeProto): boolean {
@@ -201,14 +223,14 @@ function searchBackward(scope: GraphScope, tensor: string, depth: number): onnx.
   return undefined;
 }
 
-/** Whether the probabilities reach a ·V MatMul, and whether through an addition (a mask added after the softmax). */
-function valueMatMulPath(scope: GraphScope, tensor: string, depth: number): { readonly throughAdd: boolean } | undefined {
+/** The ·V MatMul's values operand the probabilities reach, and whether through an addition (a mask added after the softmax). */
+function valueMatMulPath(scope: GraphScope, tensor: string, depth: number): { readonly values: string; readonly throughAdd: boolean } | undefined {
   for (const { node } of scope.consumers(tensor)) {
-    if (isActivationMatMul(scope, node) && node.input?.[0] === tensor) return { throughAdd: false };
+    if (isActivationMatMul(scope, node) && node.input?.[0] === tensor) return { values: node.input[1], throughAdd: false };
     const late = LATE_MASK_OPS.has(node.opType ?? '');
     if (depth > 0 && (PROB_OPS.has(node.opType ?? '') || late) && node.output?.[0]) {
       const path = valueMatMulPath(scope, node.output[0], depth - 1);
-      if (path) return { throughAdd: path.throughAdd || late };
+      if (path) return { values: path.values, throughAdd: path.throughAdd || late };
     }
   }
   return undefined;

@@ -1,0 +1,82 @@
+// Queries, keys and values of an attention group as [layers, heads, tokens, headDim], taken where
+// QKᵀ and ·V read them and brought back to before any scaling the model applies; fetched only when
+// asked for (inspect --qkv, the panel's step-by-step view).
+
+import type * as ort from 'onnxruntime-node';
+import type { AttentionKind, QkvGroup, Tensor } from '../protocol/inspection';
+import { scaleFactors, scaleKey } from './graph/instrument';
+import type { QkvProbe } from './graph/probeFinder';
+import type { StackRuntime } from './loadedModel';
+import { toFloat32 } from './modelFeeds';
+
+const blockKey = (probe: QkvProbe) => `${probe.kind}.${probe.layer}`;
+
+function probesOf(runtime: StackRuntime, kind: AttentionKind): QkvProbe[] {
+  return runtime.probes.qkv.filter((probe) => probe.kind === kind);
+}
+
+/** The outputs one group's Q, K, V and their fetched scale factors come from. */
+export function qkvFetches(runtime: StackRuntime, kind: AttentionKind): string[] {
+  return probesOf(runtime, kind).flatMap((probe) => {
+    const parts = ['q', 'k', 'v'].map((part) => runtime.probeOutputs.get(`${part}.${blockKey(probe)}`)!);
+    const fetched = scaleFactors(probe).flatMap((factor, i) => (factor.value === undefined ? [runtime.probeOutputs.get(scaleKey(blockKey(probe), i))!] : []));
+    return [...parts, ...fetched];
+  });
+}
+
+/** The group's Q, K, V from a run that fetched `qkvFetches`. */
+export function assembleQkv(runtime: StackRuntime, kind: AttentionKind, outputs: ort.InferenceSession.OnnxValueMapType): QkvGroup {
+  const layers = probesOf(runtime, kind).map((probe) => {
+    const key = blockKey(probe);
+    const factors = scaleFactors(probe).map((factor, i) => ({ ...factor, value: factor.value ?? toFloat32(outputs[runtime.probeOutputs.get(scaleKey(key, i))!])[0] }));
+    // Each factor multiplied (or divided) the values; the product says by how much in all.
+    const product = (list: typeof factors) => list.reduce((total, factor) => (factor.divide ? total / factor.value : total * factor.value), 1);
+    const queryFactors = factors.slice(0, probe.scaling.query.length);
+    const keyFactors = factors.slice(probe.scaling.query.length, probe.scaling.query.length + probe.scaling.key.length);
+    const fetch = (part: string) => outputs[runtime.probeOutputs.get(`${part}.${key}`)!];
+    return {
+      queries: heads(fetch('q'), false, 1 / product(queryFactors)),
+      keys: heads(fetch('k'), true, 1 / product(keyFactors)),
+      values: heads(fetch('v'), false, 1),
+      scale: product(factors),
+      queryScale: product(queryFactors),
+    };
+  });
+  const stack = (pick: (layer: (typeof layers)[number]) => Tensor) => stackTensors(layers.map(pick));
+  const queryScale = layers.map((layer) => layer.queryScale);
+  return {
+    stack: runtime.stack,
+    kind,
+    queries: stack((layer) => layer.queries),
+    keys: stack((layer) => layer.keys),
+    values: stack((layer) => layer.values),
+    scale: layers.map((layer) => layer.scale),
+    ...(queryScale.some((value) => value !== 1) ? { queryScale } : {}),
+  };
+}
+
+/**
+ * An operand as [heads, tokens, headDim], batch 1: its last two axes are [tokens, headDim]
+ * ([headDim, tokens] for the transposed keys); the axes before them hold the heads.
+ */
+function heads(tensor: ort.Tensor, transposed: boolean, multiplier: number): Tensor {
+  const data = toFloat32(tensor);
+  const [a, b] = tensor.dims.slice(-2);
+  const count = data.length / (a * b);
+  const [tokens, width] = transposed ? [b, a] : [a, b];
+  const out = new Float32Array(data.length);
+  for (let head = 0; head < count; head++) {
+    const base = head * a * b;
+    for (let t = 0; t < tokens; t++) {
+      for (let d = 0; d < width; d++) out[base + t * width + d] = multiplier * data[base + (transposed ? d * b + t : t * width + d)];
+    }
+  }
+  return { dims: [count, tokens, width], data: out };
+}
+
+function stackTensors(parts: readonly Tensor[]): Tensor {
+  const size = parts[0]?.data.length ?? 0;
+  const data = new Float32Array(size * parts.length);
+  parts.forEach((part, layer) => data.set(part.data, layer * size));
+  return { dims: [parts.length, ...(parts[0]?.dims ?? [])], data };
+}

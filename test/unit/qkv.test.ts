@@ -1,0 +1,93 @@
+// Queries, keys and values (inspect --qkv): taken where QKᵀ and ·V read them, brought back to before
+// the model's own scaling. softmax(scale · Q Kᵀ + mask) must give the model's attention again, in
+// every family and layout (heads in their own axis or merged into the batch, Q scaled before QKᵀ or
+// the scores after, merged decoders whose cached keys come straight from the inputs).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Engine } from '../../src/engine/engine';
+import type { Inspection, QkvGroup, Tensor } from '../../src/protocol/inspection';
+import { fixture, reference } from './fixtures';
+
+/** Largest |softmax(scale·QKᵀ, causal where asked) − attention| over every layer, head and row. */
+function recomputeDifference(group: QkvGroup, attention: Tensor, causal: boolean): number {
+  const [layers, heads, queries, width] = group.queries.dims;
+  const keys = group.keys.dims[2];
+  let worst = 0;
+  for (let l = 0; l < layers; l++) {
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < queries; i++) {
+        const row = Array.from({ length: keys }, (_, j) => {
+          if (causal && j > i) return Number.NEGATIVE_INFINITY;
+          let dot = 0;
+          for (let d = 0; d < width; d++) dot += group.queries.data[((l * heads + h) * queries + i) * width + d] * group.keys.data[((l * heads + h) * keys + j) * width + d];
+          return dot * group.scale[l];
+        });
+        const max = Math.max(...row);
+        const exp = row.map((value) => Math.exp(value - max));
+        const sum = exp.reduce((a, b) => a + b, 0);
+        for (let j = 0; j < keys; j++) worst = Math.max(worst, Math.abs(exp[j] / sum - attention.data[((l * heads + h) * queries + i) * keys + j]));
+      }
+    }
+  }
+  return worst;
+}
+
+const key = (inspection: Inspection, group: { stack: string; kind: string }) => (inspection.family === 'encoder-decoder' ? `${group.stack}.${group.kind}` : group.kind);
+
+const CASES = [
+  { name: 'bert-tiny', causal: [] as string[] },
+  { name: 'roberta-tiny', causal: [] },
+  { name: 'distilbert-tiny', causal: [], queryScaled: true },
+  { name: 'gpt2-tiny', causal: ['self'] },
+  { name: 'gpt2-tiny-past', causal: ['self'] },
+  { name: 'marian-tiny', causal: ['decoder.self'] },
+  { name: 'marian-tiny-split', causal: ['decoder.self'] },
+  { name: 'torch-transformer', causal: ['decoder.self'], queryScaled: true },
+  { name: 'tutorial-encoder', causal: [], queryScaled: true },
+  { name: 'd2l-encoder-decoder', causal: ['decoder.self'] },
+  { name: 'fused-attention', causal: [] },
+  { name: 'fused-mha-encoder', causal: [] },
+  { name: 'fused-attention-opset23', causal: [] },
+];
+
+describe('inspect --qkv', () => {
+  for (const { name, causal, queryScaled } of CASES) {
+    it(`${name}: softmax(scale · QKᵀ) gives the model's attention again, every group`, async () => {
+      const ref = reference(name);
+      const engine = new Engine();
+      try {
+        await engine.load(fixture(name));
+        const inspection = await engine.inspect({ text: ref.text, target: ref.target ?? (ref.decoder_input_ids ? 'Hello world' : undefined), qkv: true });
+        assert.deepEqual(inspection.qkv!.map((group) => key(inspection, group)), inspection.attention.map((group) => key(inspection, group)));
+        for (const group of inspection.qkv!) {
+          const attention = inspection.attention.find((entry) => entry.stack === group.stack && entry.kind === group.kind)!.tensor;
+          const [layers, heads, queries] = attention.dims;
+          assert.deepEqual(group.queries.dims.slice(0, 3), [layers, heads, queries], `${key(inspection, group)} queries`);
+          assert.deepEqual(group.keys.dims.slice(0, 3), [layers, heads, attention.dims[3]], `${key(inspection, group)} keys`);
+          assert.deepEqual(group.values.dims.slice(0, 3), group.keys.dims.slice(0, 3));
+          assert.ok(group.scale.every((scale) => Math.abs(scale - 1 / Math.sqrt(group.queries.dims[3])) < 1e-6), `${key(inspection, group)} scale ${group.scale}`);
+          assert.equal(group.queryScale !== undefined, !!queryScaled, `${key(inspection, group)}: the model scales Q before QKᵀ`);
+          const difference = recomputeDifference(group, attention, causal.includes(key(inspection, group)));
+          assert.ok(difference < 1e-5, `${key(inspection, group)}: ${difference}`);
+        }
+      } finally {
+        await engine.dispose();
+      }
+    });
+  }
+
+  it('t5-tiny: no scaling (1.0); its cross-attention, which has no position bias, recomputes exactly', async () => {
+    const ref = reference('t5-tiny');
+    const engine = new Engine();
+    try {
+      await engine.load(fixture('t5-tiny'));
+      const inspection = await engine.inspect({ text: ref.text, target: 'Hello world', qkv: true });
+      for (const group of inspection.qkv!) assert.deepEqual(group.scale, group.scale.map(() => 1));
+      const cross = inspection.qkv!.find((group) => group.kind === 'cross')!;
+      assert.ok(recomputeDifference(cross, inspection.attention.find((entry) => entry.kind === 'cross')!.tensor, false) < 1e-5);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
