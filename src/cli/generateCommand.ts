@@ -2,7 +2,7 @@
 // model translates it), greedy or by beam search, as text or as one JSON object.
 
 import type { Engine } from '../engine/engine';
-import type { Translation } from '../protocol/inspection';
+import type { HeadRef, Translation } from '../protocol/inspection';
 import { roundedTimings, tokenJson } from './translateCommand';
 
 export interface GenerateCommandOptions {
@@ -10,10 +10,11 @@ export interface GenerateCommandOptions {
   readonly maxNewTokens?: number;
   readonly beamSize?: number;
   readonly json: boolean;
+  readonly ablate?: readonly HeadRef[];
 }
 
 export async function runGenerate(engine: Engine, options: GenerateCommandOptions): Promise<number> {
-  const result = await engine.generate(options.prompt, { maxNewTokens: options.maxNewTokens, beamSize: options.beamSize });
+  const result = await engine.generate(options.prompt, { maxNewTokens: options.maxNewTokens, beamSize: options.beamSize, ablate: options.ablate });
   for (const notice of result.notices) process.stderr.write(`note: ${notice}\n`);
   process.stdout.write(options.json ? `${JSON.stringify(generationJson(result))}\n` : `${result.text}\n`);
   return 0;

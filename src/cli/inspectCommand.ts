@@ -2,7 +2,7 @@
 
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import type { Engine } from '../engine/engine';
-import type { Inspection } from '../protocol/inspection';
+import type { HeadRef, Inspection } from '../protocol/inspection';
 import { htmlReport, reportAssets, reportStrings } from '../report/htmlReport';
 import { writeInspectionJson } from '../report/inspectionJson';
 
@@ -15,6 +15,8 @@ export interface InspectOptions {
   readonly targetLanguage?: string;
   /** Queries, keys and values into the JSON too. */
   readonly qkv?: boolean;
+  /** Heads switched off. */
+  readonly ablate?: readonly HeadRef[];
   /** File to write the JSON to; `-` for standard output. */
   readonly json?: string;
   /** File to write the offline HTML report to. */

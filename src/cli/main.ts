@@ -6,6 +6,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import { BUNDLED_MODEL_NAME, bundledModelPath } from '../engine/bundledModel';
 import { Engine } from '../engine/engine';
 import { errorMessage, isEngineError } from '../engine/engineError';
+import { parseAblation } from '../engine/headAblation';
 import { MODEL_VARIANTS, ModelVariant } from '../engine/modelFolder';
 import { reportStrings } from '../report/htmlReport';
 import { modelInfoText } from '../report/modelInfoText';
@@ -23,19 +24,21 @@ Commands:
   info      --model DIR|ID [--json]
             Summary of a model: family, sizes, ONNX files, what can be observed.
   inspect   --model DIR|ID (--text TEXT | --text-file FILE|-) [--target TEXT | --pair TEXT]
-            [--qkv] [--json FILE|-] [--html FILE [--lang LANG]]
+            [--qkv] [--ablate HEADS] [--json FILE|-] [--html FILE [--lang LANG]]
             Run the model once and report tokens, attention, hidden states, embeddings;
             --text-file reads the text from a file (- for standard input; one final
             line break is dropped), for texts too long for a command line;
             --qkv adds every attention group's queries, keys and values to the JSON;
+            --ablate GROUP:LAYER:HEAD[,…] switches heads off (here and for translate,
+            generate): their probabilities are zeroed before they meet the values;
             --pair gives an encoder-only model a sentence pair (token types 0 and 1);
             --html writes the panel as one offline HTML file; its labels follow the
             reader's browser language, or --lang (en, zh-cn).
-  translate [--model DIR|ID] [--to zh|en|auto] [--beam N] [--json] [TEXT ...]
+  translate [--model DIR|ID] [--to zh|en|auto] [--beam N] [--ablate HEADS] [--json] [TEXT ...]
             Translate TEXT, or standard input line by line (one output line per input
             line; empty lines are passed through at once). --json writes one JSON object per line with tokens, scores and the
             word alignment.
-  generate  --model DIR|ID [--max-new-tokens N] [--beam N] [--json] PROMPT ...
+  generate  --model DIR|ID [--max-new-tokens N] [--beam N] [--ablate HEADS] [--json] PROMPT ...
             Continue PROMPT with a decoder-only model (an encoder-decoder model
             translates it); --json adds tokens and scores.
   demo      [--out DIR]
@@ -66,6 +69,7 @@ const OPTIONS = {
   text: { type: 'string' },
   'text-file': { type: 'string' },
   qkv: { type: 'boolean' },
+  ablate: { type: 'string' },
   target: { type: 'string' },
   pair: { type: 'string' },
   json: { type: 'string' },
@@ -102,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
   if (!['info', 'inspect', 'translate', 'generate', 'demo'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   if (command === 'inspect' && (values.text === undefined) === (values['text-file'] === undefined)) throw new UsageError('inspect needs --text "…" or --text-file FILE (one of them)');
   if (command === 'generate' && positionals.length === 0) throw new UsageError('generate needs a prompt');
+  if (values.ablate !== undefined && !['inspect', 'translate', 'generate'].includes(command)) throw new UsageError('--ablate goes with inspect, translate and generate');
   if (values.lang !== undefined) {
     if (command !== 'inspect' || values.html === undefined) throw new UsageError('--lang goes with inspect --html');
     try {
@@ -122,12 +127,13 @@ async function main(argv: string[]): Promise<number> {
     };
     if (command === 'translate') {
       // From standard input the model loads with the first line that has text in it.
-      const options = { texts: positionals, targetLanguage: values.to, beamSize: positiveInteger(values.beam, '--beam'), json: values.json !== undefined };
+      const options = { texts: positionals, targetLanguage: values.to, beamSize: positiveInteger(values.beam, '--beam'), json: values.json !== undefined, ablate: values.ablate };
       if (positionals.length === 0) return await runTranslate(engine, options, once(loadModel));
       await loadModel();
       return await runTranslate(engine, options);
     }
     const info = await loadModel();
+    const ablate = values.ablate !== undefined ? parseAblation(engine.current(), values.ablate) : undefined;
     switch (command) {
       case 'info':
         process.stdout.write(values.json !== undefined ? `${JSON.stringify(info, null, 2)}\n` : `${modelInfoText(info)}\n`);
@@ -140,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
           maxTokens: positiveInteger(values['max-tokens'], '--max-tokens'),
           targetLanguage: values.to,
           qkv: values.qkv,
+          ablate,
           json: values.json,
           html: values.html,
           lang: values.lang,
@@ -150,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
           maxNewTokens: positiveInteger(values['max-new-tokens'], '--max-new-tokens'),
           beamSize: positiveInteger(values.beam, '--beam'),
           json: values.json !== undefined,
+          ablate,
         });
       default:
         return await runDemo(engine, info.name, performance.now() - started, path.resolve(values.out ?? 'demo-output'));

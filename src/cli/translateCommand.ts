@@ -4,31 +4,41 @@
 import { createInterface } from 'node:readline';
 import type { Engine } from '../engine/engine';
 import { errorMessage } from '../engine/engineError';
-import type { Tensor, Translation } from '../protocol/inspection';
+import { parseAblation } from '../engine/headAblation';
+import type { HeadRef, Tensor, Translation } from '../protocol/inspection';
 
 export interface TranslateOptions {
   readonly texts: readonly string[];
   readonly targetLanguage?: string;
   readonly beamSize?: number;
   readonly json: boolean;
+  /** `GROUP:LAYER:HEAD,…`: heads switched off while translating. */
+  readonly ablate?: string;
 }
 
 /** `load`: loads the model on the first line that needs it (standard input); absent when it is loaded. */
 export async function runTranslate(engine: Engine, options: TranslateOptions, load?: () => Promise<unknown>): Promise<number> {
+  // Heads are read against the model, so once it is loaded; a wrong one ends the run.
+  let ablate: HeadRef[] | undefined;
+  const heads = () => (ablate ??= options.ablate ? parseAblation(engine.current(), options.ablate) : []);
   const translateLine = async (line: string): Promise<string> => {
     if (line.trim() === '') return options.json ? JSON.stringify({ source: line, translation: '' }) : '';
-    const translation = await engine.translate(line, { targetLanguage: options.targetLanguage, beamSize: options.beamSize });
+    const translation = await engine.translate(line, { targetLanguage: options.targetLanguage, beamSize: options.beamSize, ablate: heads() });
     for (const notice of translation.notices) process.stderr.write(`note: ${notice}\n`);
     return options.json ? JSON.stringify(translationJson(translation)) : translation.text.replace(/[\r\n]+/g, ' ');
   };
   if (options.texts.length > 0) {
+    heads();
     process.stdout.write(`${await translateLine(options.texts.join(' '))}\n`);
     return 0;
   }
   let failures = 0;
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     // A model that cannot load ends the run; a line that cannot be translated does not.
-    if (line.trim() !== '') await load?.();
+    if (line.trim() !== '') {
+      await load?.();
+      heads();
+    }
     try {
       process.stdout.write(`${await translateLine(line)}\n`);
     } catch (error) {

@@ -5,7 +5,9 @@ import * as ort from 'onnxruntime-node';
 import { EngineError } from './engineError';
 import { KvCache, selectRows } from './kvCache';
 import type { LoadedModel, StackRuntime } from './loadedModel';
-import { buildFeeds, InputSpec, integerTensor, toFloat32, zeros } from './modelFeeds';
+import { HEAD_MASK_INPUT } from './graph/headMask';
+import { HeadRef, headMaskFeed } from './headAblation';
+import { allHeads, buildFeeds, InputSpec, integerTensor, toFloat32, zeros } from './modelFeeds';
 import { runFetching } from './sessionRun';
 
 export interface StepResult {
@@ -68,9 +70,10 @@ export class EncoderDecoderSteps implements DecoderSteps {
   heads = 0;
 
   constructor(
-    model: LoadedModel,
+    private readonly model: LoadedModel,
     private readonly encoderHidden: ort.Tensor,
     private readonly sourceLength: number,
+    private readonly ablated: readonly HeadRef[] = [],
   ) {
     this.first = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
     // Merged decoders take the cache themselves; split ones hand over to decoder-with-past.
@@ -98,6 +101,12 @@ export class EncoderDecoderSteps implements DecoderSteps {
     if (this.cache.size > 0) this.cache.reorder(rows);
   }
 
+  /** The head mask of whichever decoder session runs this step. */
+  private headMask(spec: InputSpec): ort.Tensor {
+    const runtime = [this.first, this.next].find((candidate) => candidate?.inputs.includes(spec))!;
+    return headMaskFeed(this.model, runtime, this.ablated) ?? allHeads(spec);
+  }
+
   /** The encoder output repeated for each beam (every beam translates the same source). */
   private hiddenFor(beams: number): ort.Tensor {
     if (this.expandedHidden?.dims[0] !== beams) this.expandedHidden = selectRows(this.encoderHidden, new Array<number>(beams).fill(0));
@@ -113,6 +122,7 @@ export class EncoderDecoderSteps implements DecoderSteps {
       else if (name === 'encoder_attention_mask') feeds[name] = integerTensor(elemType, new Array<number>(beams * this.sourceLength).fill(1), [beams, this.sourceLength]);
       else if (name === 'encoder_hidden_states') feeds[name] = this.hiddenFor(beams);
       else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', Uint8Array.of(useCache ? 1 : 0), [1]);
+      else if (name === HEAD_MASK_INPUT) feeds[name] = this.headMask(spec);
       else if (isPast(name)) feeds[name] = (useCache && this.cache.get(name)) || emptyPast(spec, beams);
       else throw new EngineError('session', `The decoder needs an input "${name}" that the engine does not know how to fill.`);
     }
@@ -155,14 +165,18 @@ export class OneGraphSteps implements DecoderSteps {
   readonly layers: number;
   heads = 0;
 
+  private readonly headMask?: ort.Tensor;
+
   constructor(
     model: LoadedModel,
     private readonly sourceIds: readonly number[],
+    ablated: readonly HeadRef[] = [],
   ) {
     this.encoder = model.stacks.find((runtime) => runtime.stack === 'encoder')!;
     this.decoder = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
     this.crossOutputs = this.decoder.probes.attention.filter((probe) => probe.kind === 'cross').map((probe) => this.decoder.probeOutputs.get(`cross.${probe.layer}`)!);
     this.layers = this.crossOutputs.length;
+    this.headMask = headMaskFeed(model, this.decoder, ablated);
   }
 
   async step(sequences: readonly (readonly number[])[]): Promise<StepResult> {
@@ -173,6 +187,7 @@ export class OneGraphSteps implements DecoderSteps {
         tokenIds: new Map([[this.encoder.probes.tokenInput!, this.sourceIds], [this.decoder.probes.tokenInput!, sequence]]),
         masks: [...(this.encoder.probes.maskInputs ?? []), ...(this.decoder.probes.maskInputs ?? [])],
         targetLength: sequence.length,
+        headMask: this.headMask,
       });
       const outputs = await runFetching(this.decoder.session, feeds, ['logits', ...this.crossOutputs]);
       this.heads ||= headsOf(outputs, this.crossOutputs, 1);
@@ -203,9 +218,12 @@ export class DecoderOnlySteps implements DecoderSteps {
   readonly layers = 0;
   readonly heads = 0;
 
-  constructor(model: LoadedModel) {
+  private readonly headMask?: ort.Tensor;
+
+  constructor(model: LoadedModel, ablated: readonly HeadRef[] = []) {
     this.runtime = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
     this.cached = this.runtime.inputs.some((spec) => isPast(spec.name));
+    this.headMask = headMaskFeed(model, this.runtime, ablated);
   }
 
   async step(sequences: readonly (readonly number[])[]): Promise<StepResult> {
@@ -238,6 +256,7 @@ export class DecoderOnlySteps implements DecoderSteps {
       else if (name === 'cache_position') feeds[name] = integerTensor(elemType, Array.from({ length }, (_, i) => first + i), [length]);
       else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', Uint8Array.of(useCache ? 1 : 0), [1]);
       else if (name === 'num_logits_to_keep') feeds[name] = integerTensor(elemType, [1], []);
+      else if (name === HEAD_MASK_INPUT) feeds[name] = this.headMask ?? allHeads(spec);
       else if (isPast(name)) feeds[name] = (useCache && this.cache.get(name)) || emptyPast(spec, beams);
       else throw new EngineError('session', `The model needs an input "${name}" for generation that the engine does not know how to fill.`);
     }

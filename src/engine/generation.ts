@@ -8,7 +8,8 @@ import { EngineError } from './engineError';
 import { DEFAULT_MAX_TOKENS, encodeWithinLimit, encoderOutputName } from './inspector';
 import { targetLanguageFor } from './languages';
 import { languageTokensOf, LoadedModel } from './loadedModel';
-import { integerTensor } from './modelFeeds';
+import { buildFeeds } from './modelFeeds';
+import { describeAblation, HeadRef, headMaskFeed } from './headAblation';
 import { configNumber } from './modelFolder';
 import { runFetching } from './sessionRun';
 import { decoderStartToken, endToken } from './specialTokens';
@@ -17,6 +18,8 @@ import { decoderStartToken, endToken } from './specialTokens';
 const DEFAULT_NEW_TOKENS = 32;
 
 export interface GenerateOptions {
+  /** Heads switched off while generating. */
+  readonly ablate?: readonly HeadRef[];
   /** 1 is greedy search. */
   readonly beamSize?: number;
   readonly maxNewTokens?: number;
@@ -54,6 +57,7 @@ export async function generate(model: LoadedModel, text: string, options: Genera
   const notices: string[] = [];
   const limit = Math.min(model.maxPositions, options.maxSourceTokens ?? DEFAULT_MAX_TOKENS);
   const source = encodeWithinLimit(model, text, limit, true, notices, options.targetLanguage);
+  if (options.ablate?.length) notices.push(`Heads switched off: ${describeAblation(model, options.ablate)}.`);
   const languages = languageTokensOf(model.spec);
   const targetLanguage = languages ? targetLanguageFor(source.text, Object.keys(languages), options.targetLanguage ?? 'auto') : undefined;
   const sourceLength = source.tokens.length;
@@ -148,16 +152,13 @@ async function prepareTranslation(model: LoadedModel, ids: readonly number[], op
   );
   const encoderRuntime = model.stacks.find((runtime) => runtime.stack === 'encoder')!;
   const decoderRuntime = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
-  if (encoderRuntime.session === decoderRuntime.session) return { prefix: [start], eos, maxNewTokens, decoder: new OneGraphSteps(model, ids) };
+  if (encoderRuntime.session === decoderRuntime.session) return { prefix: [start], eos, maxNewTokens, decoder: new OneGraphSteps(model, ids, options.ablate) };
   const encoderStarted = performance.now();
-  const encoderFeeds: Record<string, ort.Tensor> = {};
-  for (const spec of encoderRuntime.inputs) {
-    encoderFeeds[spec.name] = integerTensor(spec.elemType, spec.name === 'input_ids' ? ids : ids.map(() => 1), [1, ids.length]);
-  }
+  const encoderFeeds = buildFeeds(encoderRuntime.inputs, { ids, headMask: headMaskFeed(model, encoderRuntime, options.ablate) });
   const output = encoderOutputName(encoderRuntime);
   const encoderHidden = (await runFetching(encoderRuntime.session, encoderFeeds, [output]))[output];
   timingsMs.encoder = performance.now() - encoderStarted;
-  return { prefix: [start], eos, maxNewTokens, decoder: new EncoderDecoderSteps(model, encoderHidden, ids.length) };
+  return { prefix: [start], eos, maxNewTokens, decoder: new EncoderDecoderSteps(model, encoderHidden, ids.length, options.ablate) };
 }
 
 /** Decoder-only: the prompt is the prefix; max_length and the positions count the prompt too. */
@@ -167,7 +168,7 @@ function prepareContinuation(model: LoadedModel, ids: readonly number[], options
   const room = Math.min((configNumber(generationConfig, 'max_length') ?? Number.POSITIVE_INFINITY), model.maxPositions) - ids.length;
   if (room <= 0) throw new EngineError('input', `The prompt is ${ids.length} tokens and fills the model's limit: there is no room to generate.`);
   const maxNewTokens = Math.min(options.maxNewTokens ?? DEFAULT_NEW_TOKENS, room);
-  return { prefix: ids, eos, maxNewTokens, decoder: new DecoderOnlySteps(model) };
+  return { prefix: ids, eos, maxNewTokens, decoder: new DecoderOnlySteps(model, options.ablate) };
 }
 
 /** Indices of the k largest values. */

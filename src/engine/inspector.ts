@@ -2,9 +2,10 @@
 // teacher forcing) and gathers every probe into an Inspection of typed arrays.
 
 import type * as ort from 'onnxruntime-node';
-import type { AttentionGroup, DeferredFfnActivations, Inspection, QkvGroup, StackInspection, Tensor, Token } from '../protocol/inspection';
+import type { AttentionGroup, DeferredFfnActivations, HeadRef, Inspection, QkvGroup, StackInspection, Tensor, Token } from '../protocol/inspection';
 import { diagnosesOf, diagnosisNotice } from './diagnoses';
 import { EngineError, errorMessage } from './engineError';
+import { describeAblation, headMaskFeed } from './headAblation';
 import { languageTokenFor } from './languages';
 import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
 import { logitLensOf } from './logitLens';
@@ -34,6 +35,8 @@ export interface InspectRequest {
   readonly activationsView?: ViewTiming;
   /** Also fetch the queries, keys and values of every attention group. */
   readonly qkv?: boolean;
+  /** Heads switched off: their probabilities are zeroed before they meet the values. */
+  readonly ablate?: readonly HeadRef[];
 }
 
 /**
@@ -59,7 +62,7 @@ export async function inspect(model: LoadedModel, request: InspectRequest): Prom
     : encodeWithinLimit(model, request.text, limit, true, notices, request.targetLanguage);
   const target = model.spec.family === 'encoder-decoder' ? decoderInput(model, request.target ?? '', limit, notices) : undefined;
   const tokenizeMs = performance.now() - started;
-  const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView, qkv: request.qkv });
+  const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView, qkv: request.qkv, ablate: request.ablate });
   const timingsMs = { tokenize: tokenizeMs, ...inspection.timingsMs, total: performance.now() - started };
   return { ...inspection, timingsMs, notices: [...inspection.notices, ...diagnosesOf(model, inspection).map(diagnosisNotice)] };
 }
@@ -71,12 +74,19 @@ export interface TokenInput {
   readonly notices?: readonly string[];
   readonly activationsView?: ViewTiming;
   readonly qkv?: boolean;
+  readonly ablate?: readonly HeadRef[];
 }
 
 /** Runs already-tokenized input; the level at which results are compared with reference runs. */
 export async function inspectTokens(model: LoadedModel, input: TokenInput): Promise<Inspection> {
   const started = performance.now();
-  const notices = [...model.spec.notices, ...model.info.unobservable.map((entry) => `Not observable: ${entry.what} — ${entry.why}`), ...(input.notices ?? [])];
+  const ablated = input.ablate?.length ? input.ablate : undefined;
+  const notices = [
+    ...model.spec.notices,
+    ...model.info.unobservable.map((entry) => `Not observable: ${entry.what} — ${entry.why}`),
+    ...(input.notices ?? []),
+    ...(ablated ? [`Heads switched off: ${describeAblation(model, ablated)}.`] : []),
+  ];
   const timingsMs: Record<string, number> = {};
   const stacks: StackInspection[] = [];
   const attention: AttentionGroup[] = [];
@@ -97,6 +107,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
       tokenIds: group.length > 1 ? tokenIds : undefined,
       masks: group.flatMap((runtime) => runtime.probes.maskInputs ?? []),
       targetLength: input.target?.tokens.length,
+      headMask: headMaskFeed(model, first, input.ablate),
     });
     const deferred = new Set(group.filter((runtime) => input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime)));
     const qkvFetchList = input.qkv ? group.flatMap((runtime) => KINDS.flatMap((kind) => qkvFetches(runtime, kind))) : [];
@@ -125,6 +136,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     attention,
     logits,
     ...(input.qkv ? { qkv } : {}),
+    ...(ablated ? { ablated } : {}),
     timingsMs,
     notices,
   };

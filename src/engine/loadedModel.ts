@@ -3,9 +3,10 @@
 
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import type { onnx } from 'onnx-proto';
+import { onnx } from 'onnx-proto';
 import type { ModelInfo, ObservableGroup, OnnxFileInfo, StackName } from '../protocol/inspection';
 import { EngineError, errorMessage } from './engineError';
+import { HEAD_MASK_INPUT } from './graph/headMask';
 import { instrument, ProbeKey } from './graph/instrument';
 import { countParameters, OnnxFile, readOnnxFile } from './graph/onnxFile';
 import type { StackProbes } from './graph/probeFinder';
@@ -30,6 +31,9 @@ export interface StackRuntime {
   readonly provider: string;
   /** The output head alone, for the logit lens. */
   readonly lens?: { readonly session: ort.InferenceSession; readonly input: string };
+  /** `self.0`… → row of the session's head mask input; `maskBlocks` rows in all (0: no such input). */
+  readonly maskRows: ReadonlyMap<string, number>;
+  readonly maskBlocks: number;
 }
 
 export interface LoadedModel {
@@ -123,8 +127,10 @@ async function openRuntime(
       stack: part.stack ?? stack,
       role,
       session: created.session,
-      inputs: inputSpecs(onnxFile.graph),
+      inputs: [...inputSpecs(onnxFile.graph), ...(instrumented.maskBlocks ? [{ name: HEAD_MASK_INPUT, elemType: onnx.TensorProto.DataType.FLOAT, dims: [instrumented.maskBlocks, 1] }] : [])],
       probeOutputs: part.outputs,
+      maskRows: part.maskRows,
+      maskBlocks: instrumented.maskBlocks,
       probes: part.probes,
       outputNames: created.session.outputNames,
       provider: created.provider,

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { EngineError } from './engineError';
 import { int64 } from './graph/onnxFile';
+import { HEAD_MASK_INPUT } from './graph/headMask';
 import type { MaskInput } from './graph/probeFinder';
 
 export interface InputSpec {
@@ -39,6 +40,8 @@ export interface FeedValues {
   readonly masks?: readonly MaskInput[];
   /** Decoder length, for a causal mask; the token count when absent. */
   readonly targetLength?: number;
+  /** The head mask with some heads switched off; all ones when absent. */
+  readonly headMask?: ort.Tensor;
 }
 
 const DataType = onnx.TensorProto.DataType;
@@ -85,6 +88,7 @@ export function buildFeeds(specs: readonly InputSpec[], values: FeedValues): Rec
       if (!values.encoderHiddenStates) throw new EngineError('internal', `input ${name} needs the encoder output`);
       feeds[name] = values.encoderHiddenStates;
     } else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', Uint8Array.of(0), [1]);
+    else if (name === HEAD_MASK_INPUT) feeds[name] = values.headMask ?? allHeads(spec);
     else if (name === 'num_logits_to_keep') feeds[name] = integerTensor(elemType, [0], []);
     else if (/^past/.test(name)) feeds[name] = zeros(spec);
     else {
@@ -92,6 +96,12 @@ export function buildFeeds(specs: readonly InputSpec[], values: FeedValues): Rec
     }
   }
   return feeds;
+}
+
+/** The head mask that leaves every head on. */
+export function allHeads(spec: InputSpec): ort.Tensor {
+  const dims = spec.dims.map((dim) => (typeof dim === 'number' ? dim : 1));
+  return new ort.Tensor('float32', new Float32Array(dims[0] * dims[1]).fill(1), dims);
 }
 
 /** Sizes of the named (symbolic) axes of the token inputs: batch 1, sequence the number of ids. */

@@ -28,6 +28,14 @@ export interface AttentionGroup {
   readonly tensor: Tensor;
 }
 
+/** One attention head: its stack, kind, layer and head, from 0. */
+export interface HeadRef {
+  readonly stack: StackName;
+  readonly kind: AttentionKind;
+  readonly layer: number;
+  readonly head: number;
+}
+
 /** Queries, keys and values of one attention group, before any scaling the model applies. */
 export interface QkvGroup {
   readonly stack: StackName;
@@ -89,6 +97,8 @@ export interface Inspection {
   readonly logits?: Tensor;
   /** Queries, keys and values of every attention group, where asked for (inspect --qkv). */
   readonly qkv?: readonly QkvGroup[];
+  /** Heads switched off for this run: everything in it is the ablated model's. */
+  readonly ablated?: readonly HeadRef[];
   readonly timingsMs: Readonly<Record<string, number>>;
   /** Things the user should know about this run (truncation, unobservable tensors). */
   readonly notices: readonly string[];

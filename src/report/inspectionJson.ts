@@ -105,6 +105,7 @@ export function writeInspectionJson(inspection: Inspection, write: Write): void 
     });
     write('\n  }');
   }
+  if (inspection.ablated) field('ablated', JSON.stringify(inspection.ablated.map(({ stack, kind, layer, head }) => `${attentionGroupKey(inspection.family, stack, kind)}:${layer}:${head}`)));
   field('timingsMs', JSON.stringify(Object.fromEntries(Object.entries(inspection.timingsMs).map(([key, ms]) => [key, Number(ms.toFixed(3))]))));
   field('notices', JSON.stringify(inspection.notices));
   write('\n}\n');

@@ -175,3 +175,51 @@ describe('the CLI on a learner’s own models (no config.json)', () => {
     assert.match(stdout, /Diagnoses:\n +The encoder's attention runs over an axis of length 1, not over its \d+ tokens, so every token attends only to itself\..*batch_first=True/);
   });
 });
+
+describe('inspect --qkv and --ablate', () => {
+  it('--qkv writes each group\'s queries, keys and values equal to PyTorch, with its scale', () => {
+    const ref = reference('marian-tiny') as ReturnType<typeof reference> & { qkv: Record<string, { queries: { dims: number[]; data: number[] }; keys: { dims: number[]; data: number[] }; scale: number }> };
+    const out = path.join(scratch, 'marian-qkv.json');
+    const { code, stdout } = cli('inspect', '--model', fixture('marian-tiny'), '--text', ref.text, '--target', '你好世界', '--qkv', '--json', out);
+    assert.equal(code, 0, stdout);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(Object.keys(json.qkv), ['encoder.self', 'decoder.self', 'decoder.cross']);
+    const encoder = json.qkv['encoder.self'];
+    assert.deepEqual(shape(encoder.queries), ref.qkv['encoder.self'].queries.dims);
+    assert.ok(maxAbsDifference(flat(encoder.keys), ref.qkv['encoder.self'].keys.data) < 1e-4);
+    assert.ok(encoder.scale.every((scale: number) => Math.abs(scale - ref.qkv['encoder.self'].scale) < 1e-6));
+    // cross-attention: queries over the decoder's tokens, keys over the encoder's
+    assert.equal(shape(json.qkv['decoder.cross'].queries)[2], json.targetTokens.length);
+    assert.equal(shape(json.qkv['decoder.cross'].keys)[2], json.tokens.length);
+  });
+
+  it('--ablate zeroes the head, says so, and changes the logits; a head that does not exist is named', () => {
+    const text = 'Hello world, the model';
+    const plainOut = path.join(scratch, 'gpt2-plain.json');
+    const ablatedOut = path.join(scratch, 'gpt2-ablated.json');
+    assert.equal(cli('inspect', '--model', fixture('gpt2-tiny'), '--text', text, '--json', plainOut).code, 0);
+    const { code, stdout } = cli('inspect', '--model', fixture('gpt2-tiny'), '--text', text, '--ablate', '1:2,self:0:0', '--json', ablatedOut);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /Heads switched off: self 1:2, self 0:0\./);
+    const plain = JSON.parse(readFileSync(plainOut, 'utf8'));
+    const ablated = JSON.parse(readFileSync(ablatedOut, 'utf8'));
+    assert.deepEqual(ablated.ablated, ['self:1:2', 'self:0:0']);
+    assert.ok(flat(ablated.attention.self[1][2]).every((value) => value === 0), 'layer 1 head 2 is all zeros');
+    assert.ok(maxAbsDifference(flat(ablated.logits), flat(plain.logits)) > 1e-3, 'the logits moved');
+    const wrongLayer = cli('inspect', '--model', fixture('gpt2-tiny'), '--text', text, '--ablate', '5:0');
+    assert.equal(wrongLayer.code, 1);
+    assert.match(wrongLayer.stderr, /"5:0": self has layers 0–1\./);
+    const wrongGroup = cli('inspect', '--model', fixture('marian-tiny'), '--text', text, '--ablate', '0:1');
+    assert.equal(wrongGroup.code, 1);
+    assert.match(wrongGroup.stderr, /GROUP one of encoder\.self, decoder\.self, decoder\.cross/);
+  });
+
+  it('translate --ablate decodes with the heads off', () => {
+    const ref = reference('marian-tiny') as ReturnType<typeof reference> & { generated_ids_ablated: number[] };
+    const { code, stdout, stderr } = cli('translate', '--model', fixture('marian-tiny'), '--json', '--ablate', 'encoder.self:1:2,decoder.self:0:0,decoder.cross:1:3', ref.text);
+    assert.equal(code, 0, stderr);
+    const json = JSON.parse(stdout.trim().split('\n')[0]);
+    assert.deepEqual(json.tokens.map((token: { id: number }) => token.id), ref.generated_ids_ablated.slice(0, json.tokens.length));
+    assert.ok(json.tokens.length > 0);
+  });
+});

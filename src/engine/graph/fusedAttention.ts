@@ -5,6 +5,7 @@
 
 import { onnx } from 'onnx-proto';
 import type { GraphScope } from './graphScope';
+import { intAttribute, intsAttribute, NodeWriter } from './nodeWriter';
 import { int64 } from './onnxFile';
 
 /** Added to masked scores, as onnxruntime's contrib kernels do by default. */
@@ -14,8 +15,8 @@ const MS_DOMAIN = 'com.microsoft';
 export interface OpenedAttention {
   /** The graph with the fused nodes replaced, for finding probes in it. */
   readonly graph: onnx.GraphProto;
-  /** Node index → the nodes that replace it, encoded, for splicing into the file. */
-  readonly replacements: ReadonlyMap<number, readonly Uint8Array[]>;
+  /** Node index → the nodes that replace it, for splicing into the file. */
+  readonly replacements: ReadonlyMap<number, readonly onnx.NodeProto[]>;
   /** e.g. "2 com.microsoft.MultiHeadAttention nodes opened up into MatMul, scale, Softmax, MatMul". */
   readonly opened: readonly string[];
   /** Fused nodes left as they are, and why. */
@@ -23,43 +24,6 @@ export interface OpenedAttention {
 }
 
 type Attributes = ReadonlyMap<string, onnx.IAttributeProto>;
-
-/** Builds the replacement nodes of one fused node; tensor names are prefixed so they never clash. */
-class NodeWriter {
-  readonly nodes: onnx.NodeProto[] = [];
-  private count = 0;
-  constructor(
-    private readonly prefix: string,
-    readonly opset: number,
-  ) {}
-
-  add(opType: string, inputs: readonly string[], attributes: onnx.IAttributeProto[] = [], output?: string): string {
-    return this.addMany(opType, inputs, 1, attributes, output)[0];
-  }
-
-  addMany(opType: string, inputs: readonly string[], count: number, attributes: onnx.IAttributeProto[] = [], output?: string): string[] {
-    const id = `${this.prefix}/${opType}_${this.count++}`;
-    const outputs = output ? [output] : Array.from({ length: count }, (_, i) => `${id}:${i}`);
-    this.nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: outputs, name: id, attribute: attributes }));
-    return outputs;
-  }
-
-  /** Unsqueeze, with its axes as an input (opset 13 on) or an attribute (before). */
-  unsqueeze(tensor: string, axes: readonly number[]): string {
-    return this.opset >= 13 ? this.add('Unsqueeze', [tensor, this.ints(axes)]) : this.add('Unsqueeze', [tensor], [intsAttribute('axes', axes)]);
-  }
-
-  ints(values: readonly number[]): string {
-    return this.add('Constant', [], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: [...values] } }]);
-  }
-
-  float(value: number): string {
-    return this.add('Constant', [], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [value] } }]);
-  }
-}
-
-const intsAttribute = (name: string, ints: readonly number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...ints] });
-const intAttribute = (name: string, i: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
 
 function attributesOf(node: onnx.INodeProto): Attributes {
   return new Map((node.attribute ?? []).map((attribute) => [attribute.name ?? '', attribute]));
@@ -82,7 +46,7 @@ interface AttentionForm {
 
 /** Replaces every supported fused attention node; undefined when the graph has none. */
 export function openFusedAttention(scope: GraphScope, graph: onnx.GraphProto, opset: number): OpenedAttention | undefined {
-  const replacements = new Map<number, Uint8Array[]>();
+  const replacements = new Map<number, onnx.NodeProto[]>();
   const nodes: onnx.INodeProto[] = [];
   const counts = new Map<string, number>();
   const kept: string[] = [];
@@ -101,7 +65,7 @@ export function openFusedAttention(scope: GraphScope, graph: onnx.GraphProto, op
     const writer = new NodeWriter(`inspector_open/${index}`, opset);
     writeAttention(writer, formOf(scope, node, writer), node.output![0]);
     nodes.push(...writer.nodes);
-    replacements.set(index, writer.nodes.map((written) => onnx.NodeProto.encode(written).finish()));
+    replacements.set(index, writer.nodes);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   });
   if (replacements.size === 0 && kept.length === 0) return undefined;

@@ -7,12 +7,14 @@ import { GraphScope } from './graphScope';
 import { OnnxFile } from './onnxFile';
 import { buildLensHead, LENS_TOP_K } from './lensHead';
 import { openFusedAttention } from './fusedAttention';
+import { headMaskInput, maskSoftmaxes } from './headMask';
 import type { ScaleFactor } from './attentionChecks';
 import { findGraphStacks, findStackProbes, QkvProbe, StackProbes } from './probeFinder';
 import { lengthDelimited, readFields } from './protoWire';
 
 const MODEL_GRAPH_FIELD = 7;
 const GRAPH_NODE_FIELD = 1;
+const GRAPH_INPUT_FIELD = 11;
 const GRAPH_OUTPUT_FIELD = 12;
 /** Prefix of outputs added for probes inside If branches. */
 const PROBE_OUTPUT_PREFIX = 'inspector_probe:';
@@ -30,6 +32,8 @@ export interface InstrumentedStack {
   /** Probe key → name of the graph output that carries it. */
   readonly outputs: ReadonlyMap<ProbeKey, string>;
   readonly probes: StackProbes;
+  /** `self.0`, `cross.1`… → its row of the head mask input (HEAD_MASK_INPUT). */
+  readonly maskRows: ReadonlyMap<string, number>;
 }
 
 export interface InstrumentedModel {
@@ -38,6 +42,8 @@ export interface InstrumentedModel {
   readonly stacks: readonly InstrumentedStack[];
   /** Fused attention nodes replaced by their explicit computation, by kind. */
   readonly openedUp: readonly string[];
+  /** Rows of the head mask input the file takes (0: it takes none). */
+  readonly maskBlocks: number;
 }
 
 export function probeKeys(probes: StackProbes): Map<ProbeKey, string> {
@@ -87,7 +93,21 @@ function withKeptReasons(probes: StackProbes, kept: readonly string[]): StackPro
   return { ...probes, unobservable };
 }
 
-function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>, replacements: ReadonlyMap<number, readonly Uint8Array[]>): Omit<InstrumentedModel, 'openedUp'> {
+/** Every attention block of the stacks in one order (stack, then kind and layer): the rows of the head mask. */
+function maskRowsOf(stacks: readonly { probes: StackProbes }[]): { tensors: string[]; rows: Map<string, number>[] } {
+  const tensors: string[] = [];
+  const rows = stacks.map(({ probes }) => new Map(probes.attention.map((probe) => [`${probe.kind}.${probe.layer}`, tensors.push(probe.tensor) - 1] as const)));
+  return { tensors, rows };
+}
+
+function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>, fused: ReadonlyMap<number, readonly onnx.INodeProto[]>): Omit<InstrumentedModel, 'openedUp'> {
+  const mask = maskRowsOf(found);
+  // The softmaxes are among the original nodes or the nodes that opened up a fused one.
+  const replacements = new Map(fused);
+  file.graph.node.forEach((node, index) => {
+    const nodes = [...(fused.get(index) ?? [node])];
+    if (maskSoftmaxes(nodes, mask.tensors, `inspector_mask/${index}`, file.opset, (tensor) => scope.elemType(tensor))) replacements.set(index, nodes);
+  });
   const added: Uint8Array[] = [];
   const addedNames = new Set<string>();
   const stacks = found.map(({ stack, probes }, index): InstrumentedStack => {
@@ -101,9 +121,10 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
     // The output head reads the last stack (the decoder of an encoder-decoder graph).
     const last = index === found.length - 1;
     const lensHead = last && probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
-    return { stack, lensHead, outputs, probes };
+    return { stack, lensHead, outputs, probes, maskRows: mask.rows[index] };
   });
-  return { bytes: spliceGraph(file.bytes, replacements, added), stacks };
+  const inputs = mask.tensors.length > 0 ? [onnx.ValueInfoProto.encode(headMaskInput()).finish()] : [];
+  return { bytes: spliceGraph(file.bytes, replacements, added, inputs), stacks, maskBlocks: mask.tensors.length };
 }
 
 /** Merged decoders: the same probe is taken from whichever branch runs. */
@@ -156,12 +177,18 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
     scoreChecks: elseProbes.scoreChecks,
     unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
   };
-  const replacement = new Map([[index, [onnx.NodeProto.encode(node).finish()]]]);
+  // Both branches mask the same blocks with the same rows.
+  const mask = maskRowsOf([{ probes }]);
+  const branchTensors = (keys: ReadonlyMap<ProbeKey, string>) => probes.attention.map((probe) => keys.get(`${probe.kind}.${probe.layer}`)!);
+  maskSoftmaxes(thenGraph.node!, branchTensors(thenKeys), 'inspector_mask/then', file.opset, (tensor) => thenScope.elemType(tensor));
+  maskSoftmaxes(elseGraph.node!, branchTensors(elseKeys), 'inspector_mask/else', file.opset, (tensor) => elseScope.elemType(tensor));
+  const replacement = new Map([[index, [node]]]);
   // The head of the no-cache branch reads the same hidden states the inspection reports.
   const logitsPosition = original.output?.indexOf(LOGITS) ?? -1;
   const branchLogits = logitsPosition >= 0 ? elseOutputs[logitsPosition]?.name : undefined;
   const lensHead = probes.lensInput && branchLogits ? buildLensHead(file.model, elseScope, probes.lensInput, branchLogits, LENS_TOP_K) : undefined;
-  return { bytes: spliceGraph(file.bytes, replacement, added), stacks: [{ lensHead, outputs, probes }] };
+  const inputs = mask.tensors.length > 0 ? [onnx.ValueInfoProto.encode(headMaskInput()).finish()] : [];
+  return { bytes: spliceGraph(file.bytes, replacement, added, inputs), stacks: [{ lensHead, outputs, probes, maskRows: mask.rows[0] }], maskBlocks: mask.tensors.length };
 }
 
 /**
@@ -180,8 +207,8 @@ function dedupe<T extends { what: string }>(items: readonly T[]): T[] {
   return items.filter((item, i) => items.findIndex((other) => other.what === item.what) === i);
 }
 
-/** Copies the model, replacing some graph nodes (each by one or more) and appending graph outputs. */
-function spliceGraph(model: Uint8Array, replaceNodes: ReadonlyMap<number, readonly Uint8Array[]>, appendOutputs: readonly Uint8Array[]): Uint8Array {
+/** Copies the model, replacing some graph nodes (each by one or more) and appending graph inputs and outputs. */
+function spliceGraph(model: Uint8Array, replaceNodes: ReadonlyMap<number, readonly onnx.INodeProto[]>, appendOutputs: readonly Uint8Array[], appendInputs: readonly Uint8Array[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const field of readFields(model)) {
     if (field.fieldNumber !== MODEL_GRAPH_FIELD) {
@@ -192,8 +219,9 @@ function spliceGraph(model: Uint8Array, replaceNodes: ReadonlyMap<number, readon
     let nodeIndex = 0;
     for (const graphField of readFields(model, field.payloadStart, field.end)) {
       const replacement = graphField.fieldNumber === GRAPH_NODE_FIELD ? replaceNodes.get(nodeIndex++) : undefined;
-      graphParts.push(...(replacement ? replacement.flatMap((node) => lengthDelimited(GRAPH_NODE_FIELD, [node])) : [model.subarray(graphField.start, graphField.end)]));
+      graphParts.push(...(replacement ? replacement.flatMap((node) => lengthDelimited(GRAPH_NODE_FIELD, [onnx.NodeProto.encode(node).finish()])) : [model.subarray(graphField.start, graphField.end)]));
     }
+    for (const input of appendInputs) graphParts.push(...lengthDelimited(GRAPH_INPUT_FIELD, [input]));
     for (const output of appendOutputs) graphParts.push(...lengthDelimited(GRAPH_OUTPUT_FIELD, [output]));
     parts.push(...lengthDelimited(MODEL_GRAPH_FIELD, graphParts));
   }
