@@ -1,8 +1,8 @@
 // Reduces an Inspection to what the panel needs up front (the summary), and answers the panel's
 // questions from the full Inspection: in the engine process, or in the offline report's page.
 
-import { attentionGroupKey, Inspection, StackInspection, Tensor } from '../protocol/inspection';
-import type { AttentionGroupSummary, FfnUnit, InspectionSummary, LayerStats, NeighborToken, PanelDataMethods, StackProjection, StackSummary } from '../protocol/panelData';
+import { attentionGroupKey, Inspection, QkvGroup, StackInspection, Tensor } from '../protocol/inspection';
+import type { AttentionGroupSummary, FfnUnit, HeadQkv, InspectionSummary, LayerStats, NeighborToken, PanelDataMethods, StackProjection, StackSummary } from '../protocol/panelData';
 import { THUMBNAIL_SIZE } from '../protocol/panelData';
 import { headMean, headSlice, layerSlice, rollout, thumbnails } from './attentionMath';
 import { pca2 } from './pca';
@@ -21,6 +21,7 @@ export function summarize(inspection: Inspection, id: string): InspectionSummary
       queryStack: group.stack,
       keyStack: group.kind === 'cross' ? 'encoder' : group.stack,
       thumbnails: thumbnails(group.tensor, THUMBNAIL_SIZE),
+      hasQkv: qkvGroupKeys(inspection).includes(attentionGroupKey(inspection.family, group.stack, group.kind)),
     };
   });
   return {
@@ -140,6 +141,26 @@ export function topUnits(ffn: Tensor | undefined, params: PanelDataMethods['ffnT
   return [...row.keys()].sort((a, b) => row[b] - row[a]).slice(0, params.count).map((unit) => ({ unit, value: row[unit] }));
 }
 
+/** The groups whose Q/K/V the inspection holds or the engine can compute. */
+function qkvGroupKeys(inspection: Inspection): readonly string[] {
+  return inspection.qkv?.map((group) => attentionGroupKey(inspection.family, group.stack, group.kind)) ?? inspection.deferredQkv?.groups ?? [];
+}
+
+/** One head of the Q/K/V groups: [tokens, headDim] each, with its layer's scale. */
+export function headQkvOf(inspection: Inspection, groups: readonly QkvGroup[], params: PanelDataMethods['headQkv']['params']): HeadQkv {
+  const group = groups.find((entry) => attentionGroupKey(inspection.family, entry.stack, entry.kind) === params.group);
+  if (!group) throw new RangeError(`The queries, keys and values of ${params.group} are not observable in this model.`);
+  const [layers, heads] = group.queries.dims;
+  if (params.layer < 0 || params.layer >= layers || params.head < 0 || params.head >= heads) throw new RangeError(`${params.group} has no layer ${params.layer + 1}, head ${params.head + 1}`);
+  return {
+    queries: headSlice(group.queries, params.layer, params.head),
+    keys: headSlice(group.keys, params.layer, params.head),
+    values: headSlice(group.values, params.layer, params.head),
+    scale: group.scale[params.layer],
+    ...(group.queryScale ? { queryScale: group.queryScale[params.layer] } : {}),
+  };
+}
+
 /** Answers a panel question from the full inspection. */
 export function answerPanelQuestion<K extends keyof PanelDataMethods>(inspection: Inspection, method: K, params: PanelDataMethods[K]['params']): PanelDataMethods[K]['result'] {
   type Params<M extends keyof PanelDataMethods> = PanelDataMethods[M]['params'];
@@ -151,6 +172,11 @@ export function answerPanelQuestion<K extends keyof PanelDataMethods>(inspection
     case 'attentionLayer': {
       const p = params as Params<'attentionLayer'>;
       return layerSlice(groupTensor(inspection, p.group), p.layer) as PanelDataMethods[K]['result'];
+    }
+    case 'headQkv': {
+      const p = params as Params<'headQkv'>;
+      if (!inspection.qkv) throw new RangeError('Queries, keys and values are not part of this inspection: inspect with --qkv to include them.');
+      return headQkvOf(inspection, inspection.qkv, p) as PanelDataMethods[K]['result'];
     }
     case 'attentionMean': {
       const p = params as Params<'attentionMean'>;

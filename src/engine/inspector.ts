@@ -2,7 +2,7 @@
 // teacher forcing) and gathers every probe into an Inspection of typed arrays.
 
 import type * as ort from 'onnxruntime-node';
-import type { AttentionGroup, DeferredFfnActivations, HeadRef, Inspection, QkvGroup, StackInspection, Tensor, Token } from '../protocol/inspection';
+import { attentionGroupKey, type AttentionGroup, type DeferredFfnActivations, type DeferredQkv, type HeadRef, type Inspection, type QkvGroup, type StackInspection, type Tensor, type Token } from '../protocol/inspection';
 import { diagnosesOf, diagnosisNotice } from './diagnoses';
 import { EngineError, errorMessage } from './engineError';
 import { describeAblation, headMaskFeed } from './headAblation';
@@ -126,6 +126,8 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     if (outputs.logits) logits = logitsOf(outputs.logits, notices);
   }
   timingsMs.total = performance.now() - started;
+  const qkvGroups = model.stacks.flatMap((runtime) => KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => attentionGroupKey(model.spec.family, runtime.stack, kind)));
+  const deferredQkv = input.activationsView === 'on-demand' && !input.qkv && qkvGroups.length > 0 ? deferQkv(model, input, qkvGroups) : undefined;
   return {
     modelName: model.spec.name,
     family: model.spec.family,
@@ -137,6 +139,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     logits,
     ...(input.qkv ? { qkv } : {}),
     ...(ablated ? { ablated } : {}),
+    ...(deferredQkv ? { deferredQkv } : {}),
     timingsMs,
     notices,
   };
@@ -242,6 +245,20 @@ function ffnKeysOf(runtime: StackRuntime): string[] | undefined {
 }
 
 /** The FFN activations of one run, from the same session and inputs, when first asked for. */
+/** Q/K/V cost one more run, made only when the panel's step-by-step view first asks. */
+function deferQkv(model: LoadedModel, input: TokenInput, groups: readonly string[]): DeferredQkv {
+  let result: Promise<readonly QkvGroup[]> | undefined;
+  const run = async () => {
+    try {
+      return (await inspectTokens(model, { ...input, notices: [], qkv: true })).qkv ?? [];
+    } catch (error) {
+      result = undefined;
+      throw new EngineError('input', `The queries, keys and values could not be computed (${errorMessage(error)}); the model may have been replaced since: inspect again.`);
+    }
+  };
+  return { groups, fetch: () => (result ??= run()) };
+}
+
 function deferredFfn(runtime: StackRuntime, feeds: ort.InferenceSession.FeedsType): DeferredFfnActivations {
   const keys = ffnKeysOf(runtime)!;
   let result: Promise<Tensor> | undefined;

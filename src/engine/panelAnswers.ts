@@ -1,7 +1,7 @@
 // The engine's answers to the panel's questions about an inspection it keeps: most come from
 // src/analysis as in the offline report; the logit lens, FFN activations and rollout need onnxruntime.
 
-import { answerPanelQuestion, groupTensor, topUnits } from '../analysis/inspectionSummary';
+import { answerPanelQuestion, groupTensor, headQkvOf, topUnits } from '../analysis/inspectionSummary';
 import type { EngineMethods, PanelQuestion } from '../protocol/engineProtocol';
 import type { Inspection } from '../protocol/inspection';
 import type { PanelDataMethods } from '../protocol/panelData';
@@ -20,6 +20,12 @@ export async function answerInEngine(inspection: Inspection, { method, params }:
         const lens = stack?.logitLens ?? (await stack?.deferredLogitLens?.());
         if (!lens) throw new EngineError('input', `The ${name} stack has no output head, so it has no logit lens.`);
         return lens;
+      }
+      case 'headQkv': {
+        const p = params as PanelDataMethods['headQkv']['params'];
+        const groups = inspection.qkv ?? (await inspection.deferredQkv?.fetch());
+        if (!groups) throw new EngineError('input', `The queries, keys and values of ${p.group} are not observable in this model.`);
+        return headQkvOf(inspection, groups, p);
       }
       case 'ffnTopUnits': {
         const p = params as PanelDataMethods['ffnTopUnits']['params'];

@@ -51,6 +51,13 @@ export interface QkvGroup {
   readonly queryScale?: readonly number[];
 }
 
+export interface DeferredQkv {
+  /** The attention groups (`self`, `encoder.self`, …) whose Q/K/V the graph shows. */
+  readonly groups: readonly string[];
+  /** Runs the model again on the same input with Q/K/V fetched; memoised. */
+  readonly fetch: () => Promise<readonly QkvGroup[]>;
+}
+
 export interface StackInspection {
   readonly stack: StackName;
   readonly tokens: readonly Token[];
@@ -99,6 +106,8 @@ export interface Inspection {
   readonly qkv?: readonly QkvGroup[];
   /** Heads switched off for this run: everything in it is the ablated model's. */
   readonly ablated?: readonly HeadRef[];
+  /** Engine side only, never serialised: Q/K/V computed when the step-by-step view first asks (the panel's inspections). */
+  readonly deferredQkv?: DeferredQkv;
   readonly timingsMs: Readonly<Record<string, number>>;
   /** Things the user should know about this run (truncation, unobservable tensors). */
   readonly notices: readonly string[];

@@ -62,6 +62,21 @@ export interface AttentionGroupSummary {
   readonly keyStack: StackName;
   /** [layers, heads, size, size]: every head mean-pooled to at most THUMBNAIL_SIZE², for the model view. */
   readonly thumbnails: Tensor;
+  /** The group's queries, keys and values can be asked for (`headQkv`, the step-by-step view). */
+  readonly hasQkv?: boolean;
+}
+
+/** One head's queries, keys and values, before any scaling the model applies. */
+export interface HeadQkv {
+  /** [queries, headDim]. */
+  readonly queries: Tensor;
+  /** [keys, headDim]. */
+  readonly keys: Tensor;
+  readonly values: Tensor;
+  /** The factor the model applies to q·kᵀ in all (1/√dₖ for most models). */
+  readonly scale: number;
+  /** Where the model scales q itself before QKᵀ: that factor. */
+  readonly queryScale?: number;
 }
 
 export const THUMBNAIL_SIZE = 32;
@@ -87,6 +102,8 @@ export type PanelDataMethods = {
   attentionHead: { params: { readonly id: string; readonly group: string; readonly layer: number; readonly head: number }; result: Tensor };
   /** All heads of one layer: [heads, queries, keys] (the head view). */
   attentionLayer: { params: { readonly id: string; readonly group: string; readonly layer: number }; result: Tensor };
+  /** One head's queries, keys and values (the step-by-step view); the engine computes them on the first ask. */
+  headQkv: { params: { readonly id: string; readonly group: string; readonly layer: number; readonly head: number }; result: HeadQkv };
   /** Head-averaged attention of one layer: [queries, keys]. */
   attentionMean: { params: { readonly id: string; readonly group: string; readonly layer: number }; result: Tensor };
   /** Attention rollout through all layers of a self-attention group: [queries, keys]. */

@@ -51,6 +51,7 @@ export function assertNever(value: never): never {
 const SAVE_TYPES = new Set<SaveRequest['mime']>(['image/png', 'image/svg+xml', 'application/json', 'text/csv']);
 const PARAM_CHECKS: { readonly [K in keyof PanelDataMethods]: (params: Record<string, unknown>) => boolean } = {
   attentionHead: (p) => typeof p.group === 'string' && Number.isInteger(p.layer) && Number.isInteger(p.head),
+  headQkv: (p) => typeof p.group === 'string' && Number.isInteger(p.layer) && Number.isInteger(p.head),
   attentionLayer: (p) => typeof p.group === 'string' && Number.isInteger(p.layer),
   attentionMean: (p) => typeof p.group === 'string' && Number.isInteger(p.layer),
   attentionRollout: (p) => typeof p.group === 'string',
