@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { answerPanelQuestion, summarize } from '../../src/analysis/inspectionSummary';
 import type { Inspection } from '../../src/protocol/inspection';
 import { tokenLabel } from '../../webview/tokenInfo';
+import { syntheticInspection } from './syntheticInspection';
 import { canvasPixel, encode, expectCells, launch, legendLut, lutIndex, matrixCells, maxOf, openReport, realInspection, screenshot, setRange, waitForView, type PageProblems } from './harness';
 
 let browser: Browser;
@@ -251,4 +252,38 @@ describe('gpt2-tiny (decoder-only)', () => {
     await screenshot(page, 'gpt2-heatmap');
     assert.deepEqual(problems.violations, []);
   });
+});
+
+describe('heatmap axis labels', () => {
+  // Up to 64 tokens every one is labelled, in a panel as narrow as a side column (bert-tiny's
+  // 62 words and its two special tokens); beyond, a synthetic 120-token inspection is thinned.
+  for (const [words, labelled] of [[62, 'all'], [120, 'thinned']] as const) {
+    it(`${labelled === 'all' ? 'every token is labelled' : 'labels are thinned, evenly'} at ${words + (labelled === 'all' ? 2 : 0)} tokens`, async () => {
+      const text = Array.from({ length: words }, (_, i) => ['cat', 'sat', 'on', 'the', 'mat'][i % 5]).join(' ');
+      const inspection = labelled === 'all' ? await realInspection('bert-tiny', text) : syntheticInspection({ layers: 2, heads: 2, tokens: words, hidden: 16 });
+      const count = inspection.stacks[0].tokens.length;
+      const { page, problems } = await openReport(browser, `labels-${words}`, encode(inspection), { width: 520 });
+      await selectMode(page, 'heatmap');
+      const rows = await page.locator('text.row-label').count();
+      const cols = await page.locator('text.col-label').count();
+      if (labelled === 'all') {
+        assert.ok(count <= 64, `${count} tokens`);
+        assert.deepEqual(await page.locator('text.row-label').allTextContents(), inspection.stacks[0].tokens.map(tokenLabel));
+        assert.equal(cols, count);
+        // and they do not overlap: one cell per label, at least a label's height
+        const boxes = await page.$$eval('text.row-label', (labels) => labels.map((label) => label.getBoundingClientRect()));
+        for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i].top >= boxes[i - 1].bottom - 1.5, `row labels ${i - 1} and ${i} overlap`);
+      } else {
+        assert.ok(count > 64, `${count} tokens`);
+        // as many as fit at one label per 12 px, cells at least 2 px: never fewer than one in six
+        assert.ok(rows < count && rows >= count / 6, `${rows} of ${count} rows labelled`);
+        const indexes = (await page.$$eval('text.row-label', (labels) => labels.map((label) => Number(label.getAttribute('data-index')))));
+        const steps = new Set(indexes.slice(1).map((index, i) => index - indexes[i]));
+        assert.equal(steps.size, 1, `one step between labels: ${[...steps]}`);
+      }
+      await screenshot(page, `heatmap-labels-${words}`);
+      assert.deepEqual(problems.errors, []);
+      await page.context().close();
+    });
+  }
 });

@@ -49,7 +49,12 @@ export class LayerActivations implements PanelView<ActivationsData> {
     this.figure.append(this.matrix.element);
     const ffn = el('section', 'ffn');
     ffn.append(this.ffnHeading, this.ffnList);
-    this.element.append(this.title, this.figure, this.table, ffn, this.lens.element);
+    // The heatmap beside its statistics and FFN units: all of it stays in sight together.
+    const side = el('div', 'activations-side');
+    side.append(this.table, ffn);
+    const top = el('div', 'activations-top');
+    top.append(this.figure, side);
+    this.element.append(this.title, top, this.lens.element);
   }
 
   update(data: ActivationsData): void {

@@ -34,6 +34,8 @@ export interface MatrixData {
 const MIN_CELL = 2;
 const MAX_CELL = 28;
 const LABEL_PX = 12;
+/** Axes with at most this many entries label every one; longer ones are thinned to fit. */
+export const LABEL_ALL = 64;
 
 export class MatrixCanvas {
   readonly element = el('div', 'matrix');
@@ -64,7 +66,10 @@ export class MatrixCanvas {
     const available = Math.max(240, (this.element.parentElement?.clientWidth || 640) - 24);
     const rowLabelWidth = Math.min(160, Math.max(24, ...shownRows.map((r) => textWidth(data.rowLabels[r], font)))) + 10;
     const colLabelHeight = Math.min(120, Math.max(24, ...shownCols.map((c) => textWidth(data.colLabels[c], font)))) + 10;
-    const cell = Math.max(MIN_CELL, Math.min(data.maxCell ?? MAX_CELL, Math.floor((available - rowLabelWidth - 16) / Math.max(1, shownCols.length))));
+    // Up to LABEL_ALL tokens a side, every one is labelled: cells stay as tall as a label, and the view scrolls.
+    const labelAll = shownRows.length <= LABEL_ALL && shownCols.length <= LABEL_ALL;
+    const fitted = Math.min(data.maxCell ?? MAX_CELL, Math.floor((available - rowLabelWidth - 16) / Math.max(1, shownCols.length)));
+    const cell = Math.max(labelAll ? LABEL_PX : MIN_CELL, fitted);
     const height = shownRows.length * cell;
     // The row title runs down the left edge; a matrix too short for it gets it across, above its labels.
     const rowTitleWidth = textWidth(data.rowTitle, font);
@@ -119,9 +124,11 @@ export class MatrixCanvas {
   }
 
   private drawAxes(data: MatrixData, left: number, top: number, width: number, height: number, cell: number): void {
-    const step = Math.max(1, Math.ceil(LABEL_PX / cell));
-    const rows = data.rowIndexes.filter((_, i) => i % step === 0);
-    const cols = data.colIndexes.filter((_, i) => i % step === 0);
+    const step = (count: number) => (count <= LABEL_ALL && cell >= LABEL_PX ? 1 : Math.max(1, Math.ceil(LABEL_PX / cell)));
+    const rowStep = step(data.rowIndexes.length);
+    const colStep = step(data.colIndexes.length);
+    const rows = data.rowIndexes.filter((_, i) => i % rowStep === 0);
+    const cols = data.colIndexes.filter((_, i) => i % colStep === 0);
     const position = (indexes: readonly number[], index: number) => indexes.indexOf(index);
     const svg = select(this.svg).attr('width', left + width + 8).attr('height', top + height + 8);
     const rowGroup = svg.selectAll<SVGGElement, null>('g.row-labels').data([null]).join('g').attr('class', 'row-labels');

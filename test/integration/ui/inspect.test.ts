@@ -180,6 +180,16 @@ test('the activations view fetches the FFN units from the engine when it opens, 
   const second = await unitsShown(2);
   assert.equal(second.length, 16);
   assert.notDeepEqual(second, first, 'another layer, other activations');
-  await frame.locator('.ffn-units').scrollIntoViewIfNeeded();
+  // The whole norms heatmap, every token's row, in sight beside the FFN units.
+  await frame.locator('.layer-activations .view-title').scrollIntoViewIfNeeded();
+  const tokens = await frame.locator('.token-strip[data-stack="encoder"] span.token').count();
+  assert.equal(await frame.locator('.layer-activations canvas.matrix-canvas').getAttribute('data-rows'), String(tokens));
+  assert.equal(await frame.locator('.layer-activations text.row-label').count(), tokens, 'every token row is labelled');
+  const seen = await frame.locator('.view-area').evaluate((area) => {
+    const box = area.getBoundingClientRect();
+    const inside = (element: Element | null) => !!element && element.getBoundingClientRect().top >= box.top - 1 && element.getBoundingClientRect().bottom <= box.bottom + 1;
+    return { heatmap: inside(area.querySelector('.layer-activations canvas.matrix-canvas')), units: inside(area.querySelector('.ffn-unit')) };
+  });
+  assert.deepEqual(seen, { heatmap: true, units: true });
   await workbench.screenshot('inspection-activations');
 });
