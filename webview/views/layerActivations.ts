@@ -90,7 +90,8 @@ export class LayerActivations implements PanelView<ActivationsData> {
       threshold: 0,
       lut: data.theme.lut,
       legendLabel: t('legendNorm'),
-      maxCell: 24,
+      // Rows a label tall, so a sentence's every token fits beside the statistics and FFN units.
+      maxCell: 14,
       describe: (row, col, value) => format.normCell(tokenLabels[row], layerLabels[col], value),
     });
     this.drawStats(data.stack.stats ?? []);
