@@ -26,6 +26,8 @@ export interface PanelUiState {
   readonly heads: readonly boolean[];
   /** Activations: the token whose FFN units are listed. */
   readonly token: number;
+  /** Step by step: the query token whose row is computed. */
+  readonly query: number;
 }
 
 export interface SavedPanelState {
@@ -46,10 +48,11 @@ export const DEFAULT_UI: PanelUiState = {
   position: -1,
   heads: [],
   token: 0,
+  query: 0,
 };
 
 const TABS: readonly ViewTab[] = ['attention', 'embeddings', 'activations'];
-const MODES: readonly AttentionMode[] = ['model', 'heatmap', 'heads', 'mean', 'rollout', 'alignment'];
+const MODES: readonly AttentionMode[] = ['model', 'heatmap', 'steps', 'heads', 'mean', 'rollout', 'alignment'];
 
 const integer = (value: unknown, fallback: number) => (Number.isInteger(value) ? (value as number) : fallback);
 
@@ -75,6 +78,7 @@ export function readSavedState(value: unknown): SavedPanelState {
       position: Math.max(-1, integer(ui.position, -1)),
       heads: Array.isArray(ui.heads) ? ui.heads.map((v) => v !== false) : [],
       token: Math.max(0, integer(ui.token, 0)),
+      query: Math.max(0, integer(ui.query, 0)),
     },
   };
 }

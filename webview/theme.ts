@@ -69,6 +69,8 @@ export class Theme {
   lut!: Uint8ClampedArray;
   /** Position colours (first → last token). */
   positionLut!: Uint8ClampedArray;
+  /** Signed values (Q, K, V): orange below zero → background at zero → blue above; entry 128 is zero. */
+  divergingLut!: Uint8ClampedArray;
   headColors!: readonly string[];
   tokenTypeColors!: { readonly special: string; readonly wordStart: string; readonly continuation: string };
   /** Increments on every rebuild, so views can tell stale drawings. */
@@ -137,6 +139,7 @@ export class Theme {
     };
     this.lut = buildLut([background, accent, foreground]);
     this.positionLut = buildLut([flat('charts-blue'), flat('charts-green'), flat('charts-orange')]);
+    this.divergingLut = buildLut([flat('charts-orange'), background, accent]);
     const heads = HEAD_VARIABLES.map((name) => cssVariable(name)).filter((value) => value !== '').map((value) => opaque(value, background));
     this.headColors = heads.length > 0 ? heads : [accent];
     this.tokenTypeColors = { special: flat('charts-purple'), wordStart: flat('charts-blue'), continuation: flat('charts-orange') };

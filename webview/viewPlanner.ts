@@ -16,6 +16,7 @@ import { EmbeddingScatter } from './views/embeddingScatter';
 import { HeadView } from './views/headView';
 import { LayerActivations } from './views/layerActivations';
 import { ModelView } from './views/modelView';
+import { StepByStep } from './views/stepByStep';
 import type { PanelView } from './views/view';
 
 export type Content =
@@ -55,7 +56,7 @@ const noData = async () => () => {};
 const FFN_UNITS_SHOWN = 16;
 
 export class ViewPlanner {
-  private readonly views: { heatmap?: AttentionHeatmap; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations } = {};
+  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations } = {};
   private neighbourSource?: { source: CachedDataSource; id: string; stack: StackSummary['stack'] };
 
   constructor(
@@ -99,19 +100,21 @@ export class ViewPlanner {
     const modes: TabItem<AttentionMode>[] = [
       { key: 'model', label: t('modeModel') },
       { key: 'heatmap', label: t('modeHeatmap') },
+      ...(groups.some((g) => g.hasQkv) ? [{ key: 'steps' as const, label: t('modeSteps') }] : []),
       { key: 'heads', label: t('modeHeads') },
       { key: 'mean', label: t('modeMean') },
       ...(groups.some(isSelf) ? [{ key: 'rollout' as const, label: t('modeRollout') }] : []),
       ...(groups.some((g) => g.kind === 'cross') ? [{ key: 'alignment' as const, label: t('modeAlignment') }] : []),
     ];
     const mode = modes.some((m) => m.key === ui.mode) ? ui.mode : 'model';
-    const allowed = mode === 'rollout' ? groups.filter(isSelf) : mode === 'alignment' ? groups.filter((g) => g.kind === 'cross') : groups;
+    const allowed = mode === 'rollout' ? groups.filter(isSelf) : mode === 'alignment' ? groups.filter((g) => g.kind === 'cross') : mode === 'steps' ? groups.filter((g) => g.hasQkv) : groups;
     const group = allowed.find((g) => g.key === ui.group) ?? allowed[0];
     const layer = clamp(ui.layer, 0, group.layers - 1);
     const head = clamp(ui.head, 0, group.heads - 1);
     const alignLayer = clamp(ui.alignLayer, -1, group.layers - 1);
     const alignHead = clamp(ui.alignHead, -1, group.heads - 1);
-    const next: PanelUiState = { ...ui, tab: 'attention', mode, group: group.key, layer, head, alignLayer, alignHead };
+    const query = clamp(ui.query, 0, group.queries - 1);
+    const next: PanelUiState = { ...ui, tab: 'attention', mode, group: group.key, layer, head, alignLayer, alignHead, query };
     const stackTokens = (stack: string): readonly Token[] => summary.stacks.find((s) => s.stack === stack)?.tokens ?? [];
     const queryTokens = stackTokens(group.queryStack);
     const keyTokens = stackTokens(group.keyStack);
@@ -129,21 +132,25 @@ export class ViewPlanner {
     };
     const averaged = mode === 'alignment';
     const withLayer = mode !== 'rollout';
-    const withHead = mode === 'model' || mode === 'heatmap' || averaged;
+    const withHead = mode === 'model' || mode === 'heatmap' || mode === 'steps' || averaged;
     const toolbar: ToolbarModel = {
       group: { labels: allowed.map((g) => g.key), selected: allowed.indexOf(group) },
       layer: withLayer ? (averaged ? { labels: [t('average'), ...numbers(group.layers)], selected: alignLayer + 1 } : { labels: numbers(group.layers), selected: layer }) : undefined,
       head: withHead ? (averaged ? { labels: [t('average'), ...numbers(group.heads)], selected: alignHead + 1 } : { labels: numbers(group.heads), selected: head }) : undefined,
-      threshold: mode === 'model' ? undefined : ui.threshold,
+      token: mode === 'steps' ? { labels: queryTokens.map(tokenLabel), selected: query } : undefined,
+      threshold: mode === 'model' || mode === 'steps' ? undefined : ui.threshold,
       hideSpecial: mode === 'model' ? undefined : ui.hideSpecial,
     };
     const choices: Plan['choices'] = {
       group: (i) => ({ group: allowed[i].key }),
       layer: (i) => (averaged ? { alignLayer: i - 1 } : { layer: i }),
       head: (i) => (averaged ? { alignHead: i - 1 } : { head: i }),
+      token: (i) => ({ query: i }),
     };
     const step = (dx: number, dy: number): Partial<PanelUiState> =>
-      averaged
+      mode === 'steps'
+        ? { query: clamp(query + dx, 0, group.queries - 1), head: clamp(head + dy, 0, group.heads - 1) }
+        : averaged
         ? { alignLayer: dx ? cycle(alignLayer, dx, group.layers) : alignLayer, alignHead: dy ? cycle(alignHead, dy, group.heads) : alignHead }
         : { layer: clamp(layer + dx, 0, group.layers - 1), head: clamp(head + dy, 0, group.heads - 1) };
     const base = { ui: next, tab: 'attention' as const, mode, modes, toolbar, choices, step };
@@ -154,6 +161,20 @@ export class ViewPlanner {
         const view = (this.views.model ??= new ModelView(this.callbacks.onFocusHead));
         const data = { title: format.modelViewTitle(key, group.layers, group.heads), group, layer, head, theme: this.theme, exportName: `model-view-${key}` };
         return { ...base, key: mode, view, prepare: async () => () => view.update(data) };
+      }
+      case 'steps': {
+        const view = (this.views.steps ??= new StepByStep(this.callbacks.onHover));
+        return {
+          ...base,
+          key: mode,
+          view,
+          prepare: async () => {
+            // The head's Q/K/V: the engine computes them on the first ask, then answers from memory.
+            const [qkv, weights] = await Promise.all([source.call('headQkv', { id, group: key, layer, head }), source.call('attentionHead', { id, group: key, layer, head })]);
+            const title = format.stepTitle(key, layer, head, tokenLabel(queryTokens[query]));
+            return () => view.update({ ...common, title, query, qkv, weights, exportName: `steps-${key}-L${layer + 1}-H${head + 1}-q${query + 1}` });
+          },
+        };
       }
       case 'heads': {
         const view = (this.views.heads ??= new HeadView(this.callbacks.onHover, this.callbacks.onHeadsChange));

@@ -26,10 +26,10 @@ export function launch(): Promise<Browser> {
 
 export const TEXT = 'The attention layer reads every token twice.';
 
-export async function realInspection(model: 'bert-tiny' | 'gpt2-tiny' | 'marian-tiny', text = TEXT, target?: string): Promise<Inspection> {
+export async function realInspection(model: 'bert-tiny' | 'gpt2-tiny' | 'marian-tiny', text = TEXT, target?: string, options: { qkv?: boolean } = {}): Promise<Inspection> {
   const loaded = await loadModel(path.join(REPO_ROOT, 'test', 'fixtures', 'models', model));
   try {
-    return await inspect(loaded, { text, target });
+    return await inspect(loaded, { text, target, qkv: options.qkv });
   } finally {
     await disposeModel(loaded);
   }
@@ -223,6 +223,12 @@ export class WebviewHost {
     if (message.type === 'ready') this.readyResolve();
     if (message.type === 'save') this.saves.push(message);
   }
+}
+
+/** Clicks the export bar's button for `kind` and reads the file the page downloads. */
+export async function download(page: Page, kind: string): Promise<{ name: string; bytes: Buffer }> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`button.export-${kind}`).click()]);
+  return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
 }
 
 export function encode(inspection: Inspection | Translation): string {

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { answerPanelQuestion } from '../../src/analysis/inspectionSummary';
 import type { Inspection } from '../../src/protocol/inspection';
 import { tokenLabel } from '../../webview/tokenInfo';
-import { encode, expectCells, launch, legendLut, matrixCells, maxOf, openReport, realInspection, RESULTS, screenshot, waitForView, type PageProblems } from './harness';
+import { download, encode, expectCells, launch, legendLut, matrixCells, maxOf, openReport, realInspection, RESULTS, screenshot, waitForView, type PageProblems } from './harness';
 
 let browser: Browser;
 let inspection: Inspection;
@@ -69,11 +69,6 @@ describe('theme', () => {
     await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('.legend-ramp')!.getContext('2d')!.getImageData(0, 1, 1, 1).data[0] === 0xff);
   });
 });
-
-async function download(page: Page, kind: string): Promise<{ name: string; bytes: Buffer }> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`button.export-${kind}`).click()]);
-  return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
-}
 
 function pngSize(bytes: Buffer): { width: number; height: number } {
   assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
