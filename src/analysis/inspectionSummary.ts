@@ -35,6 +35,8 @@ export function summarize(inspection: Inspection, id: string): InspectionSummary
     groups,
     timingsMs: inspection.timingsMs,
     notices: inspection.notices,
+    ...(inspection.interventions ? { interventions: true } : {}),
+    ...(inspection.logits ? { logitsStack: inspection.stacks[inspection.stacks.length - 1].stack } : {}),
   };
 }
 
@@ -200,6 +202,9 @@ export function answerPanelQuestion<K extends keyof PanelDataMethods>(inspection
       const p = params as Params<'ffnTopUnits'>;
       return topUnits(inspection.stacks.find((entry) => entry.stack === p.stack)?.ffnActivations, p) as PanelDataMethods[K]['result'];
     }
+    case 'ablationEffect':
+    case 'nextTokens':
+      throw new RangeError('Switching heads off and the next-token view need the engine: open the model in VS Code.');
     default:
       throw new RangeError(`unknown panel question ${String(method)}`);
   }

@@ -10,6 +10,7 @@ import { languageTokenFor } from './languages';
 import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
 import { logitLensOf } from './logitLens';
 import { buildFeeds, toFloat32 } from './modelFeeds';
+import { interventionsFor } from './interventions';
 import { assembleQkv, qkvFetches } from './qkv';
 import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
@@ -62,7 +63,7 @@ export async function inspect(model: LoadedModel, request: InspectRequest): Prom
     : encodeWithinLimit(model, request.text, limit, true, notices, request.targetLanguage);
   const target = model.spec.family === 'encoder-decoder' ? decoderInput(model, request.target ?? '', limit, notices) : undefined;
   const tokenizeMs = performance.now() - started;
-  const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView, qkv: request.qkv, ablate: request.ablate });
+  const inspection = await inspectTokens(model, { source, target, notices, activationsView: request.activationsView, qkv: request.qkv, ablate: request.ablate, targetLanguage: request.targetLanguage });
   const timingsMs = { tokenize: tokenizeMs, ...inspection.timingsMs, total: performance.now() - started };
   return { ...inspection, timingsMs, notices: [...inspection.notices, ...diagnosesOf(model, inspection).map(diagnosisNotice)] };
 }
@@ -75,6 +76,8 @@ export interface TokenInput {
   readonly activationsView?: ViewTiming;
   readonly qkv?: boolean;
   readonly ablate?: readonly HeadRef[];
+  /** For bilingual models, the language an ablation's re-generated translation is in. */
+  readonly targetLanguage?: string;
 }
 
 /** Runs already-tokenized input; the level at which results are compared with reference runs. */
@@ -128,7 +131,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
   timingsMs.total = performance.now() - started;
   const qkvGroups = model.stacks.flatMap((runtime) => KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => attentionGroupKey(model.spec.family, runtime.stack, kind)));
   const deferredQkv = input.activationsView === 'on-demand' && !input.qkv && qkvGroups.length > 0 ? deferQkv(model, input, qkvGroups) : undefined;
-  return {
+  const inspection: Inspection = {
     modelName: model.spec.name,
     family: model.spec.family,
     executionProvider: providerDisplayName(model.stacks[0].provider),
@@ -143,6 +146,10 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     timingsMs,
     notices,
   };
+  if (input.activationsView !== 'on-demand') return inspection;
+  // The panel's inspections: heads can be switched off later, by re-running this input.
+  const rerun = (heads: readonly HeadRef[]) => inspectTokens(model, { ...input, notices: [], ablate: heads });
+  return { ...inspection, interventions: interventionsFor(model, inspection, rerun, input.targetLanguage) };
 }
 
 const KINDS = ['self', 'cross'] as const;

@@ -27,6 +27,12 @@ export async function answerInEngine(inspection: Inspection, { method, params }:
         if (!groups) throw new EngineError('input', `The queries, keys and values of ${p.group} are not observable in this model.`);
         return headQkvOf(inspection, groups, p);
       }
+      case 'ablationEffect':
+        return await interventionsOf(inspection).ablate((params as PanelDataMethods['ablationEffect']['params']).heads);
+      case 'nextTokens': {
+        const p = params as PanelDataMethods['nextTokens']['params'];
+        return interventionsOf(inspection).nextTokens(p.position, p.count);
+      }
       case 'ffnTopUnits': {
         const p = params as PanelDataMethods['ffnTopUnits']['params'];
         const stack = inspection.stacks.find((entry) => entry.stack === p.stack);
@@ -38,4 +44,9 @@ export async function answerInEngine(inspection: Inspection, { method, params }:
   } catch (error) {
     throw error instanceof EngineError ? error : new EngineError('input', errorMessage(error));
   }
+}
+
+function interventionsOf(inspection: Inspection): NonNullable<Inspection['interventions']> {
+  if (!inspection.interventions) throw new EngineError('input', 'This inspection cannot be re-run with heads switched off: inspect again from the panel.');
+  return inspection.interventions;
 }

@@ -1,6 +1,8 @@
 // What the engine returns: model summaries and inspections. Shared by engine, host, webview and CLI.
 // Tensors are typed arrays with explicit dims, never nested arrays (those exist only in CLI JSON).
 
+import type { AblationEffect, NextTokens } from './panelData';
+
 export type ModelFamily = 'encoder-only' | 'decoder-only' | 'encoder-decoder';
 export type StackName = 'encoder' | 'decoder';
 export type AttentionKind = 'self' | 'cross';
@@ -58,6 +60,12 @@ export interface DeferredQkv {
   readonly fetch: () => Promise<readonly QkvGroup[]>;
 }
 
+export interface Interventions {
+  /** The input again with heads switched off (`GROUP:LAYER:HEAD,…`), compared with this inspection; memoised. */
+  ablate(heads: string): Promise<AblationEffect>;
+  nextTokens(position: number, count: number): NextTokens;
+}
+
 export interface StackInspection {
   readonly stack: StackName;
   readonly tokens: readonly Token[];
@@ -108,6 +116,8 @@ export interface Inspection {
   readonly ablated?: readonly HeadRef[];
   /** Engine side only, never serialised: Q/K/V computed when the step-by-step view first asks (the panel's inspections). */
   readonly deferredQkv?: DeferredQkv;
+  /** Engine side only: re-runs of the same input with heads off, and the output head's rows (the panel's inspections). */
+  readonly interventions?: Interventions;
   readonly timingsMs: Readonly<Record<string, number>>;
   /** Things the user should know about this run (truncation, unobservable tensors). */
   readonly notices: readonly string[];

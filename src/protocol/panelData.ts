@@ -79,6 +79,36 @@ export interface HeadQkv {
   readonly queryScale?: number;
 }
 
+/** One candidate token and its probability. */
+export interface TokenChance {
+  readonly id: number;
+  readonly text: string;
+  readonly probability: number;
+}
+
+/** The same input re-run with heads switched off, against the inspection: the panel's interventions. */
+export interface AblationEffect {
+  /** The heads off, as `GROUP:LAYER:HEAD` (what `--ablate` takes). */
+  readonly heads: readonly string[];
+  /** Per stack and layer (0: the input to the first layer), the mean over tokens of ‖h′ − h‖ / ‖h‖. */
+  readonly hiddenShift: readonly { readonly stack: StackName; readonly shift: readonly number[] }[];
+  /** Where the model has an output head: the top tokens after its last position, with every head and with these off. */
+  readonly nextToken?: { readonly position: number; readonly original: readonly TokenChance[]; readonly ablated: readonly TokenChance[] };
+  /** Encoder-decoder models: the greedy translation of the input with every head, and with these off. */
+  readonly translation?: { readonly original: string; readonly ablated: string };
+  /** Engine time for the re-run (and the translations). */
+  readonly elapsedMs: number;
+}
+
+/** The output head's scores at one position: the whole row, so temperature, top-k and top-p reshape it in the panel. */
+export interface NextTokens {
+  readonly position: number;
+  /** [vocab]: the raw logits. */
+  readonly logits: Tensor;
+  /** The `count` highest-scoring tokens, best first. */
+  readonly top: readonly { readonly id: number; readonly text: string }[];
+}
+
 export const THUMBNAIL_SIZE = 32;
 
 /** The run's own facts as the engine reported them; stacks and attention are summarised below. */
@@ -89,6 +119,10 @@ export interface InspectionSummary extends Pick<Inspection, 'modelName' | 'famil
   readonly modelPath?: string;
   readonly stacks: readonly StackSummary[];
   readonly groups: readonly AttentionGroupSummary[];
+  /** The engine keeps the model: heads can be switched off (`ablationEffect`) and the next tokens asked for (`nextTokens`). */
+  readonly interventions?: boolean;
+  /** The stack whose tokens the output head scores (the last one), where there are logits. */
+  readonly logitsStack?: StackName;
 }
 
 export interface NeighborToken {
@@ -114,6 +148,10 @@ export type PanelDataMethods = {
   projection: { params: { readonly id: string; readonly stack: StackName }; result: StackProjection };
   /** Top predictions at every layer and position through the stack's output head (the logit lens). */
   logitLens: { params: { readonly id: string; readonly stack: StackName }; result: LogitLens };
+  /** The input again with these heads (`GROUP:LAYER:HEAD,…`) switched off, against the inspection; the engine only. */
+  ablationEffect: { params: { readonly id: string; readonly heads: string }; result: AblationEffect };
+  /** The output head's scores at one position of the logits stack; the engine only (it has the vocabulary). */
+  nextTokens: { params: { readonly id: string; readonly position: number; readonly count: number }; result: NextTokens };
   /** Tokens whose hidden state at `layer` is most similar (cosine) to that of `token`. */
   neighbors: { params: { readonly id: string; readonly stack: StackName; readonly layer: number; readonly token: number; readonly count: number }; result: readonly NeighborToken[] };
 };
