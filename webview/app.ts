@@ -64,6 +64,8 @@ export class InspectorApp {
       onHover: (token) => this.setHover(token),
       onFocusHead: (layer, head) => this.set({ mode: 'heatmap', layer, head }),
       onHeadsChange: (heads) => this.set({ heads }),
+      onOffChange: (off, showEffect) => this.set(showEffect ? { off, mode: 'model' } : { off }),
+      onSampling: (patch) => this.set(patch),
       onPosition: (position) => this.set({ position }),
     });
     this.viewArea.id = VIEW_AREA_ID;
@@ -236,6 +238,7 @@ export class InspectorApp {
             { key: 'attention', label: t('tabAttention') },
             { key: 'embeddings', label: t('tabEmbeddings') },
             { key: 'activations', label: t('tabActivations') },
+            ...(content.summary.interventions && content.summary.logitsStack ? [{ key: 'next' as const, label: t('tabNext') }] : []),
           ],
       plan.tab,
     );

@@ -5,7 +5,7 @@ import type { PanelRerun } from '../src/protocol/panelProtocol';
 import type { AttentionMode } from './attentionData';
 import type { ColorBy } from './views/embeddingScatter';
 
-export type ViewTab = 'attention' | 'embeddings' | 'activations';
+export type ViewTab = 'attention' | 'embeddings' | 'activations' | 'next';
 
 export interface PanelUiState {
   readonly tab: ViewTab;
@@ -28,6 +28,14 @@ export interface PanelUiState {
   readonly token: number;
   /** Step by step: the query token whose row is computed. */
   readonly query: number;
+  /** Heads switched off, as `GROUP:LAYER:HEAD` (the model view's interventions). */
+  readonly off: readonly string[];
+  /** Next token: the position whose prediction is shown; -1 the last. */
+  readonly nextPosition: number;
+  /** Next token: how the distribution is reshaped before sampling. */
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
 }
 
 export interface SavedPanelState {
@@ -49,9 +57,14 @@ export const DEFAULT_UI: PanelUiState = {
   heads: [],
   token: 0,
   query: 0,
+  off: [],
+  nextPosition: -1,
+  temperature: 1,
+  topK: 0,
+  topP: 1,
 };
 
-const TABS: readonly ViewTab[] = ['attention', 'embeddings', 'activations'];
+const TABS: readonly ViewTab[] = ['attention', 'embeddings', 'activations', 'next'];
 const MODES: readonly AttentionMode[] = ['model', 'heatmap', 'steps', 'heads', 'mean', 'rollout', 'alignment'];
 
 const integer = (value: unknown, fallback: number) => (Number.isInteger(value) ? (value as number) : fallback);
@@ -79,6 +92,11 @@ export function readSavedState(value: unknown): SavedPanelState {
       heads: Array.isArray(ui.heads) ? ui.heads.map((v) => v !== false) : [],
       token: Math.max(0, integer(ui.token, 0)),
       query: Math.max(0, integer(ui.query, 0)),
+      off: Array.isArray(ui.off) ? ui.off.filter((entry): entry is string => typeof entry === 'string' && /^[\w.]+:\d+:\d+$/.test(entry)).slice(0, 512) : [],
+      nextPosition: Math.max(-1, integer(ui.nextPosition, -1)),
+      temperature: typeof ui.temperature === 'number' && ui.temperature >= 0.05 && ui.temperature <= 5 ? ui.temperature : 1,
+      topK: Math.max(0, Math.min(1000, integer(ui.topK, 0))),
+      topP: typeof ui.topP === 'number' && ui.topP > 0 && ui.topP <= 1 ? ui.topP : 1,
     },
   };
 }

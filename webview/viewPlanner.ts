@@ -6,7 +6,7 @@ import type { AttentionGroupSummary, InspectionSummary, StackSummary } from '../
 import { groupMatrix, translationMatrix, type AttentionMode } from './attentionData';
 import type { CachedDataSource } from './dataCache';
 import type { PanelUiState, ViewTab } from './panelState';
-import { format, t } from './strings';
+import { fill, format, t } from './strings';
 import type { TabItem } from './tabs';
 import type { Theme } from './theme';
 import { tokenLabel, visibleIndexes, type TokenRef, type TokenType } from './tokenInfo';
@@ -17,6 +17,7 @@ import { HeadView } from './views/headView';
 import { LayerActivations } from './views/layerActivations';
 import { ModelView } from './views/modelView';
 import { StepByStep } from './views/stepByStep';
+import { NextTokenView } from './views/nextToken';
 import type { PanelView } from './views/view';
 
 export type Content =
@@ -46,6 +47,9 @@ export interface PlannerCallbacks {
   readonly onFocusHead: (layer: number, head: number) => void;
   readonly onHeadsChange: (heads: boolean[]) => void;
   readonly onPosition: (position: number) => void;
+  /** Heads switched off changed; `showEffect` moves to the model view, where the effect is drawn. */
+  readonly onOffChange: (off: readonly string[], showEffect?: boolean) => void;
+  readonly onSampling: (patch: Partial<Pick<PanelUiState, 'temperature' | 'topK' | 'topP'>>) => void;
 }
 
 const clamp = (value: number, low: number, high: number) => Math.max(low, Math.min(high, value));
@@ -54,9 +58,10 @@ const numbers = (count: number) => Array.from({ length: count }, (_, i) => Strin
 const cycle = (value: number, delta: number, count: number) => ((value + 1 + delta + count + 1) % (count + 1)) - 1;
 const noData = async () => () => {};
 const FFN_UNITS_SHOWN = 16;
+const NEXT_TOKENS_LISTED = 50;
 
 export class ViewPlanner {
-  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations } = {};
+  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView } = {};
   private neighbourSource?: { source: CachedDataSource; id: string; stack: StackSummary['stack'] };
 
   constructor(
@@ -68,6 +73,7 @@ export class ViewPlanner {
     if (content.kind === 'translation') return this.translationPlan(content.translation, ui);
     if (ui.tab === 'embeddings') return this.embeddingsPlan(content, ui);
     if (ui.tab === 'activations') return this.activationsPlan(content, ui);
+    if (ui.tab === 'next') return this.nextTokenPlan(content, ui);
     return this.attentionPlan(content, ui);
   }
 
@@ -156,11 +162,22 @@ export class ViewPlanner {
     const base = { ui: next, tab: 'attention' as const, mode, modes, toolbar, choices, step };
     const id = summary.id;
     const key = group.key;
+    // Heads off that this model has (a saved state may name another model's); none where there is no engine.
+    const off = summary.interventions ? ui.off.filter((name) => headExists(groups, name)) : undefined;
     switch (mode) {
       case 'model': {
-        const view = (this.views.model ??= new ModelView(this.callbacks.onFocusHead));
-        const data = { title: format.modelViewTitle(key, group.layers, group.heads), group, layer, head, theme: this.theme, exportName: `model-view-${key}` };
-        return { ...base, key: mode, view, prepare: async () => () => view.update(data) };
+        const view = (this.views.model ??= new ModelView(this.callbacks.onFocusHead, this.callbacks.onOffChange));
+        const data = { title: format.modelViewTitle(key, group.layers, group.heads), group, layer, head, theme: this.theme, exportName: `model-view-${key}`, off, inspectionId: id };
+        return {
+          ...base,
+          key: mode,
+          view,
+          prepare: async () => {
+            // The ablated re-run (and translation) is the engine's; the same heads again come from the cache.
+            const effect = off?.length ? await source.call('ablationEffect', { id, heads: off.join(',') }) : undefined;
+            return () => view.update({ ...data, effect });
+          },
+        };
       }
       case 'steps': {
         const view = (this.views.steps ??= new StepByStep(this.callbacks.onHover));
@@ -172,7 +189,12 @@ export class ViewPlanner {
             // The head's Q/K/V: the engine computes them on the first ask, then answers from memory.
             const [qkv, weights] = await Promise.all([source.call('headQkv', { id, group: key, layer, head }), source.call('attentionHead', { id, group: key, layer, head })]);
             const title = format.stepTitle(key, layer, head, tokenLabel(queryTokens[query]));
-            return () => view.update({ ...common, title, query, qkv, weights, exportName: `steps-${key}-L${layer + 1}-H${head + 1}-q${query + 1}` });
+            const name = `${key}:${layer}:${head}`;
+            const switchable = off && {
+              off: off.includes(name),
+              toggle: () => this.callbacks.onOffChange(off.includes(name) ? off.filter((entry) => entry !== name) : [...off, name], true),
+            };
+            return () => view.update({ ...common, title, query, qkv, weights, switchable, exportName: `steps-${key}-L${layer + 1}-H${head + 1}-q${query + 1}` });
           },
         };
       }
@@ -351,4 +373,38 @@ export class ViewPlanner {
       },
     };
   }
+
+  private nextTokenPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
+    const { summary, source } = content;
+    const stack = summary.stacks.find((entry) => entry.stack === summary.logitsStack);
+    if (!summary.interventions || !stack) return this.empty(ui, t('noNextToken'));
+    const count = stack.tokens.length;
+    const position = ui.nextPosition < 0 || ui.nextPosition >= count ? count - 1 : ui.nextPosition;
+    const view = (this.views.next ??= new NextTokenView(this.callbacks.onSampling));
+    const label = tokenLabel(stack.tokens[position]);
+    const title = fill(summary.family === 'encoder-only' ? 'nextTitleMasked' : 'nextTitle', summary.modelName, label, position + 1, count);
+    const sampling = { temperature: ui.temperature, topK: ui.topK, topP: ui.topP };
+    return {
+      key: 'next',
+      ui: { ...ui, nextPosition: position },
+      tab: 'next',
+      mode: ui.mode,
+      modes: [],
+      toolbar: { token: { labels: stack.tokens.map(tokenLabel), selected: position } },
+      choices: { token: (index) => ({ nextPosition: index }) },
+      step: (dx) => (dx ? { nextPosition: clamp(position + dx, 0, count - 1) } : undefined),
+      view,
+      prepare: async () => {
+        const next = await source.call('nextTokens', { id: summary.id, position, count: NEXT_TOKENS_LISTED });
+        return () => view.update({ title, next, sampling, exportName: `next-token-${position + 1}` });
+      },
+    };
+  }
+}
+
+/** `GROUP:LAYER:HEAD` names a head of one of these groups. */
+function headExists(groups: readonly AttentionGroupSummary[], name: string): boolean {
+  const [group, layer, head] = name.split(':');
+  const found = groups.find((entry) => entry.key === group);
+  return !!found && Number(layer) < found.layers && Number(head) < found.heads;
 }

@@ -1,5 +1,7 @@
 // The model view: every layer × head of a group as small multiples from the summary's
 // thumbnails, on ONE shared colour scale; click or Enter on a cell focuses it in the heatmap.
+// With "Switch heads off" pressed (or X on a cell), a click switches the head off or on instead;
+// the effect of the heads off is drawn underneath, beside the original.
 
 import { select } from 'd3';
 import type { AttentionGroupSummary } from '../../src/protocol/panelData';
@@ -11,6 +13,8 @@ import type { TokenRef } from '../tokenInfo';
 import { ColorLegend } from './colorLegend';
 import { tensorMax } from '../attentionData';
 import { type ExportTable, type PanelView } from './view';
+import { AblationEffectView } from './ablationEffect';
+import type { AblationEffect } from '../../src/protocol/panelData';
 
 export interface ModelViewData {
   readonly title: string;
@@ -19,6 +23,11 @@ export interface ModelViewData {
   readonly head: number;
   readonly theme: Theme;
   readonly exportName: string;
+  /** Heads switched off in every group, as `GROUP:LAYER:HEAD`; undefined where heads cannot be (the report). */
+  readonly off?: readonly string[];
+  readonly effect?: AblationEffect;
+  /** The inspection drawn: a restored model says what it gives again only for the same one. */
+  readonly inspectionId?: string;
 }
 
 interface Cell {
@@ -29,6 +38,7 @@ interface Cell {
 
 const GAP = 4;
 const LABEL = 28;
+const MIN_TILE_HEIGHT = 14;
 
 export class ModelView implements PanelView<ModelViewData> {
   readonly element = el('section', 'view model-view');
@@ -40,14 +50,55 @@ export class ModelView implements PanelView<ModelViewData> {
   private data?: ModelViewData;
   /** Screen pixels per thumbnail cell; thumbnails sit one backing pixel apart. */
   private scale = 1;
+  private scaleY = 1;
   private focusKey?: string;
+  private readonly switchBar = el('div', 'ablation-bar');
+  private readonly switchButton = el('button', 'switch-heads', t('switchHeads'));
+  private readonly switchHint = el('span', 'note', t('switchHint'));
+  private readonly effectView: AblationEffectView;
+  private switching = false;
+  private lastEffect?: { id?: string; effect: AblationEffect };
 
-  constructor(private readonly onFocusHead: (layer: number, head: number) => void) {
+  constructor(
+    private readonly onFocusHead: (layer: number, head: number) => void,
+    private readonly onOffChange: (off: readonly string[]) => void,
+  ) {
     const plot = el('div', 'model-plot');
     plot.append(this.canvas, this.svg);
     this.figure.append(plot, this.legend.element);
-    this.element.append(this.title, this.figure);
+    this.effectView = new AblationEffectView(() => this.onOffChange([]));
+    this.switchButton.type = 'button';
+    this.switchButton.setAttribute('aria-pressed', 'false');
+    this.switchButton.addEventListener('click', () => this.setSwitching(!this.switching));
+    this.switchBar.append(this.switchButton, this.switchHint);
+    this.element.append(this.title, this.switchBar, this.figure, this.effectView.element);
     this.svg.setAttribute('role', 'group');
+  }
+
+  private setSwitching(on: boolean): void {
+    this.switching = on;
+    this.switchButton.setAttribute('aria-pressed', String(on));
+    this.switchButton.classList.toggle('pressed', on);
+    this.element.classList.toggle('switching', on);
+  }
+
+  private headName(cell: Cell): string {
+    return `${this.data!.group.key}:${cell.layer}:${cell.head}`;
+  }
+
+  /** Switches one head off, or on again when it was off. */
+  private toggle(cell: Cell): void {
+    const off = this.data?.off;
+    if (!off) return;
+    const name = this.headName(cell);
+    this.onOffChange(off.includes(name) ? off.filter((entry) => entry !== name) : [...off, name]);
+  }
+
+  /** A click or Enter: switch the head while switching, else focus it in the heatmap. */
+  private activate(cell: Cell): void {
+    this.focusKey = cell.key;
+    if (this.switching && this.data?.off) this.toggle(cell);
+    else this.onFocusHead(cell.layer, cell.head);
   }
 
   update(data: ModelViewData): void {
@@ -60,13 +111,22 @@ export class ModelView implements PanelView<ModelViewData> {
     const available = (this.element.parentElement?.clientWidth || 640) - 24 - LABEL;
     const tile = Math.max(20, Math.min(80, Math.floor(available / Math.max(1, heads)) - GAP));
     this.scale = tile / Math.max(1, rows, cols);
+    // A cross-attention group with one decoder token pools to one row: keep each layer a label tall.
+    this.scaleY = Math.max(this.scale, MIN_TILE_HEIGHT / Math.max(1, rows));
     const max = tensorMax(data.group.thumbnails.data);
     this.drawTiles(data, max);
+    this.switchBar.hidden = !data.off;
+    if (!data.off) this.setSwitching(false);
     this.drawCells(data);
+    const effect = data.off?.length ? data.effect : undefined;
+    if (effect) this.lastEffect = { id: data.inspectionId, effect };
+    const restored = this.lastEffect?.id === data.inspectionId ? this.lastEffect?.effect : undefined;
+    this.effectView.update(effect, restored);
     this.legend.update({ lut: data.theme.lut, max, label: t('legendBlockMean') });
     performance.measure('ti:model-view', { start: started, end: performance.now() });
     this.canvas.dataset.max = String(max);
     this.canvas.dataset.scale = String(this.scale);
+    this.canvas.dataset.scaleY = String(this.scaleY);
   }
 
   highlight(_token: TokenRef | undefined): void {
@@ -128,7 +188,7 @@ export class ModelView implements PanelView<ModelViewData> {
     }
     context.putImageData(image, 0, 0);
     this.canvas.style.setProperty('width', `${width * this.scale}px`);
-    this.canvas.style.setProperty('height', `${height * this.scale}px`);
+    this.canvas.style.setProperty('height', `${height * this.scaleY}px`);
     this.canvas.style.setProperty('left', `${LABEL}px`);
     this.canvas.style.setProperty('top', `${LABEL}px`);
   }
@@ -137,10 +197,12 @@ export class ModelView implements PanelView<ModelViewData> {
     const { layers, heads } = data.group;
     const [, , rows, cols] = data.group.thumbnails.dims;
     const stepX = (cols + 1) * this.scale;
-    const stepY = (rows + 1) * this.scale;
+    const stepY = (rows + 1) * this.scaleY;
     const cells: Cell[] = [];
     for (let layer = 0; layer < layers; layer++) for (let head = 0; head < heads; head++) cells.push({ layer, head, key: `${layer}-${head}` });
     const selectedKey = `${data.layer}-${data.head}`;
+    const off = new Set(data.off ?? []);
+    const isOff = (cell: Cell) => off.has(`${data.group.key}:${cell.layer}:${cell.head}`);
     if (!this.focusKey || !cells.some((cell) => cell.key === this.focusKey)) this.focusKey = selectedKey;
     const svg = select(this.svg).attr('width', LABEL + heads * stepX).attr('height', LABEL + layers * stepY);
     svg
@@ -149,7 +211,7 @@ export class ModelView implements PanelView<ModelViewData> {
       .join('text')
       .attr('class', 'model-layer axis-label')
       .attr('x', LABEL - 6)
-      .attr('y', (d) => LABEL + d * stepY + (rows * this.scale) / 2)
+      .attr('y', (d) => LABEL + d * stepY + (rows * this.scaleY) / 2)
       .attr('text-anchor', 'end')
       .attr('dominant-baseline', 'middle')
       .text((d) => `${t('layerShort')}${d + 1}`);
@@ -170,23 +232,22 @@ export class ModelView implements PanelView<ModelViewData> {
           .append('rect')
           .attr('class', 'model-cell')
           .attr('role', 'button')
-          .on('click', (_event, d) => {
-            this.focusKey = d.key;
-            this.onFocusHead(d.layer, d.head);
-          })
+          .on('click', (_event, d) => this.activate(d))
           .on('keydown', (event: KeyboardEvent, d) => this.key(event, d)),
       )
       .attr('x', (d) => LABEL + d.head * stepX - 0.5)
       .attr('y', (d) => LABEL + d.layer * stepY - 0.5)
       .attr('width', cols * this.scale + 1)
-      .attr('height', rows * this.scale + 1)
+      .attr('height', rows * this.scaleY + 1)
       .attr('data-layer', (d) => d.layer)
       .attr('data-head', (d) => d.head)
-      .attr('aria-label', (d) => format.modelCell(d.layer, d.head))
+      .attr('aria-label', (d) => (isOff(d) ? format.modelCellOff(d.layer, d.head) : format.modelCell(d.layer, d.head)))
+      .attr('aria-pressed', (d) => (data.off ? String(isOff(d)) : null))
       .attr('tabindex', (d) => (d.key === this.focusKey ? 0 : -1))
       .classed('selected', (d) => d.key === selectedKey)
+      .classed('off', isOff)
       .selectAll('title')
-      .data((d) => [format.modelCell(d.layer, d.head)])
+      .data((d) => [isOff(d) ? format.modelCellOff(d.layer, d.head) : format.modelCell(d.layer, d.head)])
       .join('title')
       .text((d) => d);
     this.svg.setAttribute('aria-label', `${t('modeModel')}: ${data.title}`);
@@ -200,8 +261,14 @@ export class ModelView implements PanelView<ModelViewData> {
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
       event.stopPropagation();
+      this.activate(cell);
+      return;
+    }
+    if ((event.key === 'x' || event.key === 'X' || event.key === 'Delete') && data.off) {
+      event.preventDefault();
+      event.stopPropagation();
       this.focusKey = cell.key;
-      this.onFocusHead(cell.layer, cell.head);
+      this.toggle(cell);
       return;
     }
     const move = moves[event.key];

@@ -26,6 +26,8 @@ export interface StepData {
   readonly keyIndexes: readonly number[];
   readonly theme: Theme;
   readonly exportName: string;
+  /** Where the engine can re-run the model: whether this head is off, and the switch. */
+  readonly switchable?: { readonly off: boolean; readonly toggle: () => void };
 }
 
 const ROW = 16;
@@ -44,6 +46,7 @@ export class StepByStep implements PanelView<StepData> {
   private readonly formula = el('p', 'step-formula');
   private readonly facts = el('p', 'step-facts');
   private readonly check = el('p', 'step-check');
+  private readonly switchButton = el('button', 'switch-head');
   private readonly canvas = el('canvas', 'step-canvas');
   private readonly band = el('div', 'step-row-highlight');
   private readonly tooltip: Tooltip;
@@ -57,7 +60,9 @@ export class StepByStep implements PanelView<StepData> {
     this.band.hidden = true;
     this.figure.append(this.canvas, this.band);
     this.tooltip = new Tooltip(this.figure);
-    this.element.append(this.title, this.formula, this.facts, this.check, this.figure, el('p', 'note step-keys', t('stepKeys')));
+    this.switchButton.type = 'button';
+    this.switchButton.addEventListener('click', () => this.data?.switchable?.toggle());
+    this.element.append(this.title, this.formula, this.facts, this.check, this.switchButton, this.figure, el('p', 'note step-keys', t('stepKeys')));
     this.canvas.addEventListener('mousemove', (event) => this.hover(event));
     this.canvas.addEventListener('mouseleave', () => {
       this.tooltip.hide();
@@ -86,6 +91,8 @@ export class StepByStep implements PanelView<StepData> {
       steps.difference < 1e-3 ? fill('stepCheckEqual', steps.difference.toExponential(1)) : fill('stepCheckBias', steps.difference.toPrecision(3)),
     ].join(' ');
     this.check.classList.toggle('warning', steps.difference >= 1e-3);
+    this.switchButton.hidden = !data.switchable;
+    this.switchButton.textContent = data.switchable?.off ? t('stepSwitchOn') : t('stepSwitchOff');
     this.draw(data, steps);
   }
 

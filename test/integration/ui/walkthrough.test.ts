@@ -74,6 +74,37 @@ test('step 1, "Inspect a Sentence": the bundled model’s panel on the sample se
   await workbench.screenshotRegion('panel-heatmap', [panelArea], 0);
 });
 
+test('switching heads off in the bundled model’s model view: the translation changes beside the original; restoring brings it back', async () => {
+  const { workbench } = session;
+  const frame = await workbench.webviewFrameLocator('Transformer Inspector', 60_000);
+  await frame.locator('button.tab[data-key="model"]').click();
+  await frame.locator('#app[data-view="model"]').waitFor({ timeout: 60_000 });
+  await frame.locator('.toolbar .group select').selectOption({ label: 'decoder.cross' });
+  await frame.locator('button.switch-heads').click();
+  // Cross-attention heads off one after another until the translation differs (the first one does today).
+  let changed = false;
+  let off = 0;
+  for (let layer = 2; layer >= 0 && !changed; layer--) {
+    for (let head = 0; head < 4 && !changed; head++) {
+      await frame.locator(`rect.model-cell[data-layer="${layer}"][data-head="${head}"]`).click();
+      off++;
+      await frame.locator('.effect-title', { hasText: off === 1 ? /^1 head off/ : new RegExp(`^${off} heads off`) }).waitFor({ timeout: 60_000 });
+      const [original, ablated] = await frame.locator('.effect-translation td').allTextContents();
+      assert.ok(original.length > 0, 'the original translation is shown');
+      changed = original !== ablated;
+    }
+  }
+  assert.ok(changed, `the translation changed with ${off} cross-attention heads off`);
+  const [original] = await frame.locator('.effect-translation td').allTextContents();
+  assert.equal(await frame.locator('.effect-verdict').textContent(), 'The translation changed.');
+  const panelArea = workbench.page.locator('.editor-group-container', { has: workbench.tab('Transformer Inspector') });
+  await workbench.screenshotRegion('panel-heads-off', [panelArea], 0);
+  await frame.locator('button.restore-heads').click();
+  await frame.locator('.effect-restored').waitFor({ timeout: 30_000 });
+  assert.equal(await frame.locator('rect.model-cell.off').count(), 0);
+  assert.equal(await frame.locator('.effect-restored .effect-original').textContent(), original, 'the original translation again');
+});
+
 test('step 2, "Translate a Comment": the hover shows the Chinese comment in English with its alignment', async () => {
   const { workbench } = session;
   const page = workbench.page;
