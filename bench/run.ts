@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark side by side in one run, on the bundled model and on a
 // BERT-base-shaped model; results to bench-results/ as JSON and a Markdown summary.
-//   npm run bench [-- --only overhead,floor,torch,translation,memory,panel] [--repeats N] [--threads N]
+//   npm run bench [-- --only overhead,floor,torch,translation,memory,panel,interventions] [--repeats N] [--threads N]
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import type { ModelVariant } from '../src/engine/modelFolder';
 import { syntheticInspection } from '../test/webview/syntheticInspection';
 import { inspectionFlops, matmulThroughput } from './floorBench';
 import { againstPyTorch, instrumentationOverhead, tokenCase, type TokenCase } from './inspectionBench';
+import { ablationCost, stepViewLatency } from './interventionBench';
 import { memoryBench } from './memoryBench';
 import { panelOpen, viewSwitches } from './panelBench';
 import { summaryMarkdown } from './summary';
@@ -23,7 +24,7 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'bench-results');
 const ENGINE = path.join(ROOT, 'dist', 'engineProcess.js');
 const BERT_BASE = path.join(OUT, 'models', 'bert-base-random');
-const ALL = ['overhead', 'floor', 'torch', 'translation', 'memory', 'panel'];
+const ALL = ['overhead', 'floor', 'torch', 'translation', 'memory', 'panel', 'interventions'];
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -109,6 +110,15 @@ async function main(): Promise<void> {
     results.panel = [await panelOpen(`${real.modelName} @ 128`, real, repeats >= 10 ? 7 : 3), await panelOpen('synthetic 12×12×512', synthetic, 3)];
     log('panel: switching views of the 12×12×512 inspection');
     results.panelViews = await viewSwitches(synthetic);
+  }
+  if (only.has('interventions')) {
+    const bertBase = ensureBertBase();
+    log('interventions: one head off against a plain inspection; the step-by-step view');
+    const ablation = [];
+    ablation.push(await withModel(bundled, 'fp32', (model) => ablationCost(model, tokenCase(model, 128), repeats)));
+    ablation.push(...(await withModel(bertBase, 'fp32', async (model) => [await ablationCost(model, tokenCase(model, 128), repeats), await ablationCost(model, tokenCase(model, 512), Math.min(repeats, 10))])));
+    results.ablation = ablation;
+    results.stepView = [await withModel(bertBase, 'fp32', (model) => stepViewLatency(model, tokenCase(model, 512), Math.min(repeats, 20)))];
   }
   const stamp = (results.date as string).replace(/[:.]/g, '-');
   writeFileSync(path.join(OUT, `bench-${stamp}.json`), JSON.stringify(results, null, 1));

@@ -2,6 +2,7 @@
 // docs/benchmarks.md quotes.
 
 import type { MatmulThroughput } from './floorBench';
+import type { AblationCost, StepViewLatency } from './interventionBench';
 import type { OverheadResult, TorchResult } from './inspectionBench';
 import type { MemoryBench } from './memoryBench';
 import type { PanelOpen, ViewSwitch } from './panelBench';
@@ -56,5 +57,14 @@ export function summaryMarkdown(results: Record<string, unknown>): string {
   }
   const views = results.panelViews as ViewSwitch[] | undefined;
   if (views) out.push(table(['12×12×512 view', 'click → drawn ms', 'longest task ms'], views.map((v) => [v.view, v.clickToDrawnMs, v.longestTaskMs])));
+  const ablation = results.ablation as AblationCost[] | undefined;
+  if (ablation) {
+    out.push('## Heads switched off (median ms, interleaved runs)\n\n');
+    out.push(table(['case', 'plain inspection', 'one head off', 'ratio', 'the panel’s whole effect (re-run, comparison, translation)'], ablation.map((a) => [a.case, ms(a.plain), ms(a.ablated), `${a.ratio}×`, ms(a.effect)])));
+  }
+  const steps = results.stepView as StepViewLatency[] | undefined;
+  if (steps) {
+    out.push(table(['step-by-step view', 'first open (Q/K/V run) ms', 'another head: change → drawn', 'another query: key → drawn', 'longest task ms'], steps.map((v) => [v.case, v.firstOpenMs, ms(v.headChange), ms(v.queryChange), v.longestTaskMs])));
+  }
   return out.join('');
 }
