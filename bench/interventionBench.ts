@@ -8,7 +8,7 @@ import { inspectTokens } from '../src/engine/inspector';
 import type { LoadedModel } from '../src/engine/loadedModel';
 import type { PanelQuestion } from '../src/protocol/engineProtocol';
 import type { HeadRef, Inspection } from '../src/protocol/inspection';
-import { idle, launch, now, panelLongTasks, switchView, watchLongTasks, WebviewHost } from '../test/webview/harness';
+import { idle, launch, measures, now, panelLongTasks, switchView, watchLongTasks, WebviewHost } from '../test/webview/harness';
 import type { TokenCase } from './inspectionBench';
 import { interleaved, round, sample, type Sample } from './stats';
 
@@ -51,8 +51,15 @@ export interface StepViewLatency {
   readonly case: string;
   /** Click on "Step by step" to drawn, with the one run that computes every head's Q/K/V. */
   readonly firstOpenMs: number;
-  /** ↓: another head (its Q/K/V and weights asked for, then drawn). */
+  /** Another head (its Q/K/V and weights asked for, then drawn), in page time through the harness,
+   * whose JSON transfer of the answers is far slower than VS Code's postMessage. */
   readonly headChange: Sample;
+  /** The engine's answers to a head change (headQkv and attentionHead, asked together). */
+  readonly headEngine: Sample;
+  /** The panel drawing the step-by-step view (its own measure ti:render:steps). */
+  readonly draw: Sample;
+  /** Engine answer + drawing: a head change without the harness's transfer. */
+  readonly headWithoutTransfer: Sample;
   /** →: another query token of the same head (drawn from what the panel has). */
   readonly queryChange: Sample;
   readonly longestTaskMs: number;
@@ -61,7 +68,15 @@ export interface StepViewLatency {
 export async function stepViewLatency(model: LoadedModel, entry: TokenCase, repeats: number): Promise<StepViewLatency> {
   const inspection = await inspectTokens(model, { ...entry.input, activationsView: 'on-demand' });
   const browser = await launch();
-  const answer = (kept: Inspection, method: string, params: unknown) => answerInEngine(kept, { method, params } as PanelQuestion);
+  // Times the engine's answers: the two questions of one head change run together, so their span counts.
+  const span = { start: Infinity, end: 0 };
+  const answer = async (kept: Inspection, method: string, params: unknown) => {
+    const started = performance.now();
+    const result = await answerInEngine(kept, { method, params } as PanelQuestion);
+    span.start = Math.min(span.start, started);
+    span.end = Math.max(span.end, performance.now());
+    return result;
+  };
   const host = await WebviewHost.open(browser, 'bench-steps', { width: 1280, inspection, answer });
   try {
     await host.ready;
@@ -90,15 +105,28 @@ export async function stepViewLatency(model: LoadedModel, entry: TokenCase, repe
       );
     const [layers, heads] = inspection.attention[0].tensor.dims;
     const headTimes: number[] = [];
+    const engineTimes: number[] = [];
     const queryTimes: number[] = [];
+    const drawsBefore = (await measures(host.page, 'ti:render:steps')).length;
     // Every head a new one (its Q/K/V not yet in the panel's cache): through the heads, then the next layer.
     for (let i = 1; i <= repeats; i++) {
       if (i % heads === 0) await change('.toolbar .layer select', String(Math.floor(i / heads) % layers));
+      Object.assign(span, { start: Infinity, end: 0 });
       headTimes.push(await change('.toolbar .head select', String(i % heads)));
+      engineTimes.push(Math.max(0, span.end - span.start));
       queryTimes.push(await change('', undefined));
     }
     const long = await panelLongTasks(host, since);
-    return { case: entry.name, firstOpenMs: round(first.clickToDrawnMs), headChange: sample(headTimes), queryChange: sample(queryTimes), longestTaskMs: round(Math.max(0, ...long.map((task) => task.duration))) };
+    // Draws alternate: head change, query change, …
+    const draws = (await measures(host.page, 'ti:render:steps')).slice(drawsBefore);
+    const headDraws = draws.filter((_, i) => i % 2 === 0);
+    return {
+      case: entry.name,
+      firstOpenMs: round(first.clickToDrawnMs),
+      headChange: sample(headTimes),
+      headEngine: sample(engineTimes),
+      draw: sample(draws),
+      headWithoutTransfer: sample(engineTimes.map((value, i) => value + (headDraws[i] ?? 0))), queryChange: sample(queryTimes), longestTaskMs: round(Math.max(0, ...long.map((task) => task.duration))) };
   } finally {
     await browser.close();
   }
