@@ -66,6 +66,7 @@ export class InspectorApp {
       onHeadsChange: (heads) => this.set({ heads }),
       onOffChange: (off, showEffect) => this.set(showEffect ? { off, mode: 'model' } : { off }),
       onSampling: (patch) => this.set(patch),
+      onNavigate: (patch) => this.set(patch),
       onPosition: (position) => this.set({ position }),
     });
     this.viewArea.id = VIEW_AREA_ID;
@@ -236,6 +237,7 @@ export class InspectorApp {
         ? [{ key: 'attention', label: t('tabAttention') }]
         : [
             { key: 'attention', label: t('tabAttention') },
+            ...(content.summary.architecture ? [{ key: 'architecture' as const, label: t('tabArchitecture') }] : []),
             { key: 'embeddings', label: t('tabEmbeddings') },
             { key: 'activations', label: t('tabActivations') },
             ...(content.summary.interventions && content.summary.logitsStack ? [{ key: 'next' as const, label: t('tabNext') }] : []),

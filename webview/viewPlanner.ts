@@ -18,6 +18,7 @@ import { LayerActivations } from './views/layerActivations';
 import { ModelView } from './views/modelView';
 import { StepByStep } from './views/stepByStep';
 import { NextTokenView } from './views/nextToken';
+import { ArchitectureView, type ArchitectureTarget } from './views/architecture';
 import type { PanelView } from './views/view';
 
 export type Content =
@@ -49,6 +50,8 @@ export interface PlannerCallbacks {
   readonly onPosition: (position: number) => void;
   /** Heads switched off changed; `showEffect` moves to the model view, where the effect is drawn. */
   readonly onOffChange: (off: readonly string[], showEffect?: boolean) => void;
+  /** A block of the architecture view opens its view. */
+  readonly onNavigate: (patch: Partial<PanelUiState>) => void;
   readonly onSampling: (patch: Partial<Pick<PanelUiState, 'temperature' | 'topK' | 'topP'>>) => void;
 }
 
@@ -61,7 +64,7 @@ const FFN_UNITS_SHOWN = 16;
 const NEXT_TOKENS_LISTED = 50;
 
 export class ViewPlanner {
-  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView } = {};
+  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView; architecture?: ArchitectureView } = {};
   private neighbourSource?: { source: CachedDataSource; id: string; stack: StackSummary['stack'] };
 
   constructor(
@@ -74,6 +77,7 @@ export class ViewPlanner {
     if (ui.tab === 'embeddings') return this.embeddingsPlan(content, ui);
     if (ui.tab === 'activations') return this.activationsPlan(content, ui);
     if (ui.tab === 'next') return this.nextTokenPlan(content, ui);
+    if (ui.tab === 'architecture') return this.architecturePlan(content, ui);
     return this.attentionPlan(content, ui);
   }
 
@@ -399,6 +403,28 @@ export class ViewPlanner {
         return () => view.update({ title, next, sampling, exportName: `next-token-${position + 1}` });
       },
     };
+  }
+
+  private architecturePlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
+    const { summary } = content;
+    const architecture = summary.architecture;
+    if (!architecture) return this.empty(ui, t('noArchitecture'));
+    const open = (target: ArchitectureTarget): Partial<PanelUiState> => {
+      switch (target.kind) {
+        case 'attention':
+          return { tab: 'attention', mode: 'heatmap', group: summary.family === 'encoder-decoder' ? `${target.stack}.${target.attention}` : target.attention, layer: target.layer, head: 0 };
+        case 'ffn':
+        case 'norm':
+          return { tab: 'activations', stack: target.stack, layer: target.layer };
+        case 'embeddings':
+          return { tab: 'embeddings', stack: target.stack };
+        case 'output':
+          return summary.interventions && summary.logitsStack ? { tab: 'next' } : { tab: 'activations', stack: summary.logitsStack };
+      }
+    };
+    const view = (this.views.architecture ??= new ArchitectureView((target) => this.callbacks.onNavigate(open(target))));
+    const data = { title: fill('archTitle', summary.modelName), architecture, modelName: summary.modelName, exportName: 'architecture' };
+    return { key: 'architecture', ui, tab: 'architecture', mode: ui.mode, modes: [], toolbar: {}, choices: {}, view, prepare: async () => () => view.update(data) };
   }
 }
 

@@ -35,6 +35,7 @@ export function summarize(inspection: Inspection, id: string): InspectionSummary
     groups,
     timingsMs: inspection.timingsMs,
     notices: inspection.notices,
+    ...(inspection.architecture ? { architecture: inspection.architecture } : {}),
     ...(inspection.interventions ? { interventions: true } : {}),
     ...(inspection.logits ? { logitsStack: inspection.stacks[inspection.stacks.length - 1].stack } : {}),
   };

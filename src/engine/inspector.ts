@@ -2,7 +2,7 @@
 // teacher forcing) and gathers every probe into an Inspection of typed arrays.
 
 import type * as ort from 'onnxruntime-node';
-import { attentionGroupKey, type AttentionGroup, type DeferredFfnActivations, type DeferredQkv, type HeadRef, type Inspection, type QkvGroup, type StackInspection, type Tensor, type Token } from '../protocol/inspection';
+import { attentionGroupKey, type Architecture, type AttentionGroup, type DeferredFfnActivations, type DeferredQkv, type HeadRef, type Inspection, type QkvGroup, type StackInspection, type Tensor, type Token } from '../protocol/inspection';
 import { diagnosesOf, diagnosisNotice } from './diagnoses';
 import { EngineError, errorMessage } from './engineError';
 import { describeAblation, headMaskFeed } from './headAblation';
@@ -139,6 +139,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     target: input.target?.text,
     stacks,
     attention,
+    architecture: architectureOf(model, logits !== undefined),
     logits,
     ...(input.qkv ? { qkv } : {}),
     ...(ablated ? { ablated } : {}),
@@ -332,4 +333,27 @@ function logitsOf(tensor: ort.Tensor, notices: string[]): Tensor | undefined {
     return undefined;
   }
   return unbatched(tensor);
+}
+
+/** The paper's figure of this model: stacks, layers, the attention blocks of a layer, widths, norm placement. */
+function architectureOf(model: LoadedModel, outputHead: boolean): Architecture {
+  return {
+    dModel: model.info.hiddenSize,
+    heads: model.info.heads,
+    vocabSize: model.info.vocabSize,
+    outputHead,
+    stacks: model.stacks.map((runtime) => {
+      const kinds = KINDS.filter((kind) => runtime.probes.attention.some((probe) => probe.kind === kind));
+      const layers = Math.max(0, ...runtime.probes.attention.map((probe) => probe.layer + 1), (runtime.probes.hiddenStates?.length ?? 1) - 1);
+      return {
+        stack: runtime.stack,
+        layers,
+        attention: kinds,
+        causal: runtime.stack === 'decoder',
+        ...(FFN_WIDTHS.has(runtime) ? { dFf: FFN_WIDTHS.get(runtime) } : {}),
+        ...(runtime.probes.preNorm !== undefined ? { preNorm: runtime.probes.preNorm } : {}),
+        hasEmbeddings: runtime.probes.embedding !== undefined,
+      };
+    }),
+  };
 }

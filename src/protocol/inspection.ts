@@ -60,6 +60,29 @@ export interface DeferredQkv {
   readonly fetch: () => Promise<readonly QkvGroup[]>;
 }
 
+/** The model as the paper draws it, from the structure the engine found. */
+export interface Architecture {
+  readonly stacks: readonly ArchitectureStack[];
+  readonly dModel: number;
+  readonly heads: number;
+  readonly vocabSize: number;
+  /** The last stack ends in an output head (logits over the vocabulary). */
+  readonly outputHead: boolean;
+}
+
+export interface ArchitectureStack {
+  readonly stack: StackName;
+  readonly layers: number;
+  /** Attention blocks per layer, in order: self (causal where the decoder's), then cross. */
+  readonly attention: readonly AttentionKind[];
+  /** Self-attention sees only earlier tokens (a decoder). */
+  readonly causal: boolean;
+  /** Width of the FFN's hidden layer, where it was observed. */
+  readonly dFf?: number;
+  readonly preNorm?: boolean;
+  readonly hasEmbeddings: boolean;
+}
+
 export interface Interventions {
   /** The input again with heads switched off (`GROUP:LAYER:HEAD,…`), compared with this inspection; memoised. */
   ablate(heads: string): Promise<AblationEffect>;
@@ -108,6 +131,8 @@ export interface Inspection {
   readonly target?: string;
   readonly stacks: readonly StackInspection[];
   readonly attention: readonly AttentionGroup[];
+  /** The model's structure, for the architecture view. */
+  readonly architecture?: Architecture;
   /** [tokens, vocab] of the last stack, where the model outputs logits. */
   readonly logits?: Tensor;
   /** Queries, keys and values of every attention group, where asked for (inspect --qkv). */

@@ -112,7 +112,7 @@ export interface NextTokens {
 export const THUMBNAIL_SIZE = 32;
 
 /** The run's own facts as the engine reported them; stacks and attention are summarised below. */
-export interface InspectionSummary extends Pick<Inspection, 'modelName' | 'family' | 'executionProvider' | 'text' | 'target' | 'timingsMs' | 'notices'> {
+export interface InspectionSummary extends Pick<Inspection, 'modelName' | 'family' | 'executionProvider' | 'text' | 'target' | 'timingsMs' | 'notices' | 'architecture'> {
   /** Names the inspection in the engine, for slice requests. */
   readonly id: string;
   /** Where the host loaded the model from, so a panel restored after a reload re-runs on the same model. */

@@ -37,6 +37,8 @@ export interface StackProbes {
   readonly lensInput?: string;
   /** Each layer's FFN hidden activation (input of its down-projection). */
   readonly ffn?: readonly string[];
+  /** The layers normalise their sublayers' inputs (pre-LN) rather than their sums (post-LN); undefined where the stream was not found. */
+  readonly preNorm?: boolean;
   readonly embedding?: string;
   readonly tokenInput?: string;
   /** What the structure shows about the scores, for the learner diagnoses. */
@@ -153,7 +155,7 @@ function stackProbes(scope: GraphScope, blocks: readonly AttentionBlock[], token
     unscaled: blocks.filter((block) => !isScaled(scalings.get(block)!)).length,
     maskAfterSoftmax: blocks.filter((block) => block.maskAfterSoftmax).length,
   };
-  return { attention, qkv, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, embedding: embedding?.output, tokenInput, maskInputs, scoreChecks, unobservable };
+  return { attention, qkv, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, preNorm: stream?.preNorm, embedding: embedding?.output, tokenInput, maskInputs, scoreChecks, unobservable };
 }
 
 /**
