@@ -238,6 +238,7 @@ export class InspectorApp {
         : [
             { key: 'attention', label: t('tabAttention') },
             ...(content.summary.architecture ? [{ key: 'architecture' as const, label: t('tabArchitecture') }] : []),
+            ...(content.summary.stacks.some((stack) => stack.hasPositions) ? [{ key: 'positions' as const, label: t('tabPositions') }] : []),
             { key: 'embeddings', label: t('tabEmbeddings') },
             { key: 'activations', label: t('tabActivations') },
             ...(content.summary.interventions && content.summary.logitsStack ? [{ key: 'next' as const, label: t('tabNext') }] : []),

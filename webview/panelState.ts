@@ -5,7 +5,7 @@ import type { PanelRerun } from '../src/protocol/panelProtocol';
 import type { AttentionMode } from './attentionData';
 import type { ColorBy } from './views/embeddingScatter';
 
-export type ViewTab = 'attention' | 'architecture' | 'embeddings' | 'activations' | 'next';
+export type ViewTab = 'attention' | 'architecture' | 'positions' | 'embeddings' | 'activations' | 'next';
 
 export interface PanelUiState {
   readonly tab: ViewTab;
@@ -64,7 +64,7 @@ export const DEFAULT_UI: PanelUiState = {
   topP: 1,
 };
 
-const TABS: readonly ViewTab[] = ['attention', 'architecture', 'embeddings', 'activations', 'next'];
+const TABS: readonly ViewTab[] = ['attention', 'architecture', 'positions', 'embeddings', 'activations', 'next'];
 const MODES: readonly AttentionMode[] = ['model', 'heatmap', 'steps', 'heads', 'mean', 'rollout', 'alignment'];
 
 const integer = (value: unknown, fallback: number) => (Number.isInteger(value) ? (value as number) : fallback);

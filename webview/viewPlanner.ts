@@ -19,6 +19,7 @@ import { ModelView } from './views/modelView';
 import { StepByStep } from './views/stepByStep';
 import { NextTokenView } from './views/nextToken';
 import { ArchitectureView, type ArchitectureTarget } from './views/architecture';
+import { PositionsView } from './views/positions';
 import type { PanelView } from './views/view';
 
 export type Content =
@@ -64,7 +65,7 @@ const FFN_UNITS_SHOWN = 16;
 const NEXT_TOKENS_LISTED = 50;
 
 export class ViewPlanner {
-  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView; architecture?: ArchitectureView } = {};
+  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView; architecture?: ArchitectureView; positions?: PositionsView } = {};
   private neighbourSource?: { source: CachedDataSource; id: string; stack: StackSummary['stack'] };
 
   constructor(
@@ -78,6 +79,7 @@ export class ViewPlanner {
     if (ui.tab === 'activations') return this.activationsPlan(content, ui);
     if (ui.tab === 'next') return this.nextTokenPlan(content, ui);
     if (ui.tab === 'architecture') return this.architecturePlan(content, ui);
+    if (ui.tab === 'positions') return this.positionsPlan(content, ui);
     return this.attentionPlan(content, ui);
   }
 
@@ -425,6 +427,30 @@ export class ViewPlanner {
     const view = (this.views.architecture ??= new ArchitectureView((target) => this.callbacks.onNavigate(open(target))));
     const data = { title: fill('archTitle', summary.modelName), architecture, modelName: summary.modelName, exportName: 'architecture' };
     return { key: 'architecture', ui, tab: 'architecture', mode: ui.mode, modes: [], toolbar: {}, choices: {}, view, prepare: async () => () => view.update(data) };
+  }
+
+  private positionsPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
+    const stacks = content.summary.stacks.filter((s) => s.hasPositions);
+    if (stacks.length === 0) return this.empty(ui, t('noPositions'));
+    const { stack, choice, pick } = this.stackChoice(stacks, ui);
+    const token = clamp(ui.token, 0, stack.tokens.length - 1);
+    const view = (this.views.positions ??= new PositionsView(this.callbacks.onHover));
+    return {
+      key: 'positions',
+      ui: { ...ui, stack: stack.stack, token },
+      tab: 'positions',
+      mode: ui.mode,
+      modes: [],
+      toolbar: { stack: choice, token: { labels: stack.tokens.map(tokenLabel), selected: token } },
+      choices: { stack: pick, token: (index) => ({ token: index }) },
+      step: (dx) => (dx ? { token: clamp(token + dx, 0, stack.tokens.length - 1) } : undefined),
+      view,
+      prepare: async () => {
+        const { term, embeddings } = await content.source.call('positions', { id: content.summary.id, stack: stack.stack });
+        const title = fill('positionsTitle', stack.stack === 'encoder' ? t('encoder') : t('decoder'));
+        return () => view.update({ title, stack: stack.stack, tokens: stack.tokens, term, embeddings, token: Math.min(token, term.added.dims[0] - 1), theme: this.theme, exportName: `positions-${stack.stack}` });
+      },
+    };
   }
 }
 

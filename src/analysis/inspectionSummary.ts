@@ -48,6 +48,7 @@ function summarizeStack(stack: StackInspection): StackSummary {
     tokens: stack.tokens,
     ffnWidth: stack.ffnActivations?.dims[2] ?? stack.deferredFfnActivations?.width,
     hasLogitLens: stack.logitLens !== undefined || stack.deferredLogitLens !== undefined,
+    hasPositions: stack.positions !== undefined,
     hasProjection: hidden !== undefined || stack.embeddings !== undefined,
     hasEmbeddings: stack.embeddings !== undefined,
   };
@@ -202,6 +203,11 @@ export function answerPanelQuestion<K extends keyof PanelDataMethods>(inspection
     case 'ffnTopUnits': {
       const p = params as Params<'ffnTopUnits'>;
       return topUnits(inspection.stacks.find((entry) => entry.stack === p.stack)?.ffnActivations, p) as PanelDataMethods[K]['result'];
+    }
+    case 'positions': {
+      const stack = inspection.stacks.find((entry) => entry.stack === (params as Params<'positions'>).stack);
+      if (!stack?.positions) throw new RangeError(`The ${(params as Params<'positions'>).stack} stack's positions were not found in the graph.`);
+      return { term: stack.positions, embeddings: stack.embeddings } as PanelDataMethods[K]['result'];
     }
     case 'ablationEffect':
     case 'nextTokens':

@@ -11,6 +11,7 @@ import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
 import { logitLensOf } from './logitLens';
 import { buildFeeds, toFloat32 } from './modelFeeds';
 import { interventionsFor } from './interventions';
+import { positionTermOf } from './positionTerm';
 import { assembleQkv, qkvFetches } from './qkv';
 import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
@@ -119,7 +120,8 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
     for (const runtime of group) {
       if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
-      const stack = stackInspection(runtime, tokensOf(runtime), outputs, deferred.has(runtime) ? deferredFfn(runtime, feeds) : undefined);
+      const positions = positionTermOf(model, runtime, tokensOf(runtime).length);
+      const stack = { ...stackInspection(runtime, tokensOf(runtime), outputs, deferred.has(runtime) ? deferredFfn(runtime, feeds) : undefined), ...(positions ? { positions } : {}) };
       const lens = logitLensOf(runtime, outputs, stack.hiddenStates, model.tokenizer);
       if (lens && input.activationsView === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
       else stacks.push({ ...stack, logitLens: lens && (await lens()) });

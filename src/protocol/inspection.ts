@@ -89,6 +89,22 @@ export interface Interventions {
   nextTokens(position: number, count: number): NextTokens;
 }
 
+/** What a stack adds to its token embeddings for their positions, where the table is a weight of the graph. */
+export interface PositionTerm {
+  /** [tokens, width]: the vector added at each token's position. */
+  readonly added: Tensor;
+  /** Row of the table at the first token (RoBERTa and BART start at 2). */
+  readonly offset: number;
+  /** The token embeddings are multiplied by this before the positions are added (√d_model in Marian and the paper). */
+  readonly embeddingScale: number;
+  /** Sinusoidal where the whole table is the paper's formula within rounding; learned otherwise. */
+  readonly kind: 'sinusoidal' | 'learned';
+  /** The formula's layout that fits the table best, and the table's largest difference from it. */
+  readonly layout: 'interleaved' | 'halves';
+  readonly formulaDifference: number;
+  readonly tableRows: number;
+}
+
 export interface StackInspection {
   readonly stack: StackName;
   readonly tokens: readonly Token[];
@@ -96,6 +112,7 @@ export interface StackInspection {
   readonly hiddenStates?: Tensor;
   /** [tokens, hidden]: the token embedding lookup, before positions and scaling. */
   readonly embeddings?: Tensor;
+  readonly positions?: PositionTerm;
   /** [layers, tokens, ffn width]: each layer's FFN hidden activation (input of its down-projection). */
   readonly ffnActivations?: Tensor;
   /** Each layer's hidden state read through the model's output head. */

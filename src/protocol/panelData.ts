@@ -2,7 +2,7 @@
 // attention that it asks for one layer or head at a time. The engine keeps the inspection; the
 // offline HTML report answers the same questions from data embedded in the page.
 
-import type { AttentionKind, Inspection, LogitLens, StackName, Tensor, Token, Translation } from './inspection';
+import type { AttentionKind, Inspection, LogitLens, PositionTerm, StackName, Tensor, Token, Translation } from './inspection';
 
 export interface LayerStats {
   readonly mean: number;
@@ -31,6 +31,8 @@ export interface StackSummary {
   readonly ffnWidth?: number;
   /** The stack has an output head: its logit lens can be asked for (`logitLens`). */
   readonly hasLogitLens?: boolean;
+  /** The positions added to the embeddings were read from the graph (`positions`). */
+  readonly hasPositions?: boolean;
 }
 
 /** A stack's tokens in two dimensions, per layer and for the embedding lookup. */
@@ -148,6 +150,8 @@ export type PanelDataMethods = {
   projection: { params: { readonly id: string; readonly stack: StackName }; result: StackProjection };
   /** Top predictions at every layer and position through the stack's output head (the logit lens). */
   logitLens: { params: { readonly id: string; readonly stack: StackName }; result: LogitLens };
+  /** What the stack adds for each position, with the token embeddings it is added to. */
+  positions: { params: { readonly id: string; readonly stack: StackName }; result: { readonly term: PositionTerm; readonly embeddings?: Tensor } };
   /** The input again with these heads (`GROUP:LAYER:HEAD,…`) switched off, against the inspection; the engine only. */
   ablationEffect: { params: { readonly id: string; readonly heads: string }; result: AblationEffect };
   /** The output head's scores at one position of the logits stack; the engine only (it has the vocabulary). */

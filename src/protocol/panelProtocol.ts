@@ -57,6 +57,7 @@ const PARAM_CHECKS: { readonly [K in keyof PanelDataMethods]: (params: Record<st
   attentionRollout: (p) => typeof p.group === 'string',
   logitLens: (p) => p.stack === 'encoder' || p.stack === 'decoder',
   projection: (p) => p.stack === 'encoder' || p.stack === 'decoder',
+  positions: (p) => p.stack === 'encoder' || p.stack === 'decoder',
   ffnTopUnits: (p) => (p.stack === 'encoder' || p.stack === 'decoder') && Number.isInteger(p.layer) && Number.isInteger(p.token) && Number.isInteger(p.count) && (p.count as number) <= 200,
   ablationEffect: (p) => typeof p.heads === 'string' && p.heads.length > 0 && p.heads.length <= 4000,
   nextTokens: (p) => Number.isInteger(p.position) && (p.position as number) >= 0 && Number.isInteger(p.count) && (p.count as number) > 0 && (p.count as number) <= 200,

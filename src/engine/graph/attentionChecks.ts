@@ -79,7 +79,7 @@ export function isScaled(scaling: BlockScaling): boolean {
 }
 
 /** The number a scalar constant holds, where the graph states it. */
-function scalarValue(scope: GraphScope, tensor: string): number | undefined {
+export function scalarValue(scope: GraphScope, tensor: string): number | undefined {
   const producer = scope.producer(tensor)?.node;
   const proto = scope.initializer(tensor) ?? (producer?.opType === 'Constant' ? producer.attribute?.find((attribute) => attribute.name === 'value')?.t ?? undefined : undefined);
   if (!proto || (proto.dims ?? []).reduce((size, dim) => size * int64(dim), 1) !== 1) return undefined;

@@ -2,6 +2,7 @@
 // attention probabilities (Softmax between QKᵀ and ·V), the residual stream between layers,
 // the stack output and the token embedding lookup. Node names are never relied upon.
 
+import { findPositionTable, type PositionTable } from './positions';
 import { onnx } from 'onnx-proto';
 import { BlockScaling, blockScaling, isScaled } from './attentionChecks';
 import { GraphScope } from './graphScope';
@@ -40,6 +41,8 @@ export interface StackProbes {
   /** The layers normalise their sublayers' inputs (pre-LN) rather than their sums (post-LN); undefined where the stream was not found. */
   readonly preNorm?: boolean;
   readonly embedding?: string;
+  /** The table of what is added to the token embeddings for each position, where it is a weight of the graph. */
+  readonly positions?: PositionTable;
   readonly tokenInput?: string;
   /** What the structure shows about the scores, for the learner diagnoses. */
   readonly scoreChecks: { readonly blocks: number; readonly unscaled: number; readonly maskAfterSoftmax: number };
@@ -155,7 +158,7 @@ function stackProbes(scope: GraphScope, blocks: readonly AttentionBlock[], token
     unscaled: blocks.filter((block) => !isScaled(scalings.get(block)!)).length,
     maskAfterSoftmax: blocks.filter((block) => block.maskAfterSoftmax).length,
   };
-  return { attention, qkv, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, preNorm: stream?.preNorm, embedding: embedding?.output, tokenInput, maskInputs, scoreChecks, unobservable };
+  return { attention, qkv, hiddenStates, lensInput: stream?.lensInput, ffn: stream?.ffn, preNorm: stream?.preNorm, embedding: embedding?.output, positions: embedding && findPositionTable(scope, embedding.output, embedding.width), tokenInput, maskInputs, scoreChecks, unobservable };
 }
 
 /**
@@ -241,6 +244,7 @@ function valueMatMulPath(scope: GraphScope, tensor: string, depth: number): { re
 interface TokenEmbedding {
   readonly output: string;
   readonly rows: number;
+  readonly width: number;
 }
 
 /** Per integer graph input, its embedding Gather: the largest 2-D weight table it indexes. */
@@ -254,7 +258,7 @@ function tokenEmbeddings(scope: GraphScope): Map<string, TokenEmbedding> {
     const tokenInput = traceToInput(scope, indices);
     if (!tokenInput) continue;
     const rows = int64(weights.dims![0]);
-    if (rows > (found.get(tokenInput)?.rows ?? 0)) found.set(tokenInput, { output: node.output![0], rows });
+    if (rows > (found.get(tokenInput)?.rows ?? 0)) found.set(tokenInput, { output: node.output![0], rows, width: int64(weights.dims![1]) });
   }
   return found;
 }
