@@ -219,6 +219,9 @@ export class InspectorApp {
       if (this.status.classList.contains('busy') || this.renderFailed) this.setStatus('', '');
       this.renderFailed = false;
       this.exportBar.hidden = !plan.view;
+      // Pictures only of views that draw (canvas or SVG); the architecture and next-token views are HTML: their data exports.
+      const drawn = !!plan.view?.figure.querySelector('canvas, svg');
+      for (const button of this.exportBar.querySelectorAll<HTMLButtonElement>('.export-png, .export-svg')) button.hidden = !drawn;
       this.root.dataset.view = plan.key;
       this.root.dispatchEvent(new CustomEvent('ti-rendered'));
     } catch (error) {

@@ -48,7 +48,10 @@ test('l10n/bundle.l10n.json is exactly the vscode.l10n.t messages of src/, and t
 
 test('l10n/webview.zh-cn.json translates every string of the panel (webview/strings.ts)', () => {
   // Symbols, file formats, the model-view axis letters and punctuation-only templates carry no Chinese word.
-  const same = ['token', 'tokens', 'lensEmbeddings', 'modeRollout', 'exportPng', 'exportSvg', 'exportJson', 'exportCsv', 'legendNorm', 'layerShort', 'headShort', 'rolloutTitle', 'viewTitle'];
+  const same: string[] = ['token', 'tokens', 'lensEmbeddings', 'modeRollout', 'exportPng', 'exportSvg', 'exportJson', 'exportCsv', 'legendNorm', 'layerShort', 'headShort', 'rolloutTitle', 'viewTitle'];
+  // The step-by-step view's column heads and tooltips are formulas (q·kⱼ, Σ wⱼvⱼ, k3[5] = …), as are d_model, d_ff and top-p.
+  const formulas = ['stepOutput', 'stepColumn_k', 'stepColumn_product', 'stepColumn_dot', 'stepColumn_weight', 'stepColumn_v', 'stepTipQuery', 'stepTipOutput', 'stepTipKey', 'stepTipProduct', 'stepTipDot', 'stepTipScaled', 'stepTipValue', 'nextTopP', 'nextTokenId', 'archDModel', 'archDff', 'archLayerShort'];
+  same.push(...formulas);
   assertTranslation(webviewEnglish, json('l10n/webview.zh-cn.json'), 'webview.zh-cn.json', same);
 });
 

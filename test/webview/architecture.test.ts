@@ -53,6 +53,8 @@ describe('architecture view', () => {
     assert.match(facts, /post-LN/);
     assert.equal(await page.locator('.arch-output').count(), 1, 'the decoder ends in the output head');
     await screenshot(page, 'architecture-marian');
+    // An HTML figure: its data exports, no picture is offered.
+    assert.deepEqual([await page.locator('button.export-png').isHidden(), await page.locator('button.export-json').isHidden()], [true, false]);
     // A block opens its view: cross-attention of decoder layer 2 → that heatmap.
     await page.locator('.arch-layer[data-stack="decoder"][data-layer="1"] .arch-attention.cross').click();
     await waitForView(page, 'heatmap');
