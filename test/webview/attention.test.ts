@@ -185,9 +185,9 @@ describe('attention views of bert-tiny (encoder-only)', () => {
     await page.waitForFunction(() => /Layer 2, head 3/.test(document.querySelector('.view .view-title')?.textContent ?? ''));
     await page.locator('button.tab[data-key="attention"]').focus();
     await page.keyboard.press('ArrowRight');
-    await waitForView(page, 'embeddings');
-    assert.equal(await page.locator('button.tab[data-key="embeddings"]').getAttribute('aria-selected'), 'true');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-key')), 'embeddings');
+    await waitForView(page, 'architecture');
+    assert.equal(await page.locator('button.tab[data-key="architecture"]').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-key')), 'architecture');
     await page.keyboard.press('ArrowLeft');
     await waitForView(page, 'heatmap');
   });

@@ -47,7 +47,7 @@ async function show(name: string, lang: string, locale: string) {
 test('--lang zh-cn: Chinese labels whatever the browser language', async () => {
   const page = await show('report-zh-cn-fixed', 'zh-cn', 'en-US');
   assert.equal(page.lang, 'zh-cn');
-  assert.deepEqual(page.tabs.slice(0, 3), ['注意力', '词嵌入', '层激活']);
+  assert.deepEqual(page.tabs.slice(0, 5), ['注意力', '架构', '位置', '词嵌入', '层激活']);
   assert.equal(page.title, 'encoder.self · 3 层 × 4 个头');
   assert.equal(page.cell, '第 1 层，头 1');
 });
@@ -58,7 +58,7 @@ test('auto: a browser in Chinese gets the Chinese labels, one in English the Eng
   assert.equal(chinese.title, 'encoder.self · 3 层 × 4 个头');
   const english = await show('report-auto-en', 'auto', 'en-US');
   assert.equal(english.lang, 'en');
-  assert.deepEqual(english.tabs.slice(0, 3), ['Attention', 'Token embeddings', 'Layer activations']);
+  assert.deepEqual(english.tabs.slice(0, 5), ['Attention', 'Architecture', 'Positions', 'Token embeddings', 'Layer activations']);
   assert.equal(english.title, 'encoder.self · 3 layers × 4 heads');
   assert.equal(english.cell, 'Layer 1, head 1');
 });

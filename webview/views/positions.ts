@@ -6,7 +6,8 @@ import { sinusoid } from '../../src/analysis/positions';
 import type { PositionTerm, Tensor, Token } from '../../src/protocol/inspection';
 import { el, panelFont, sizeCanvas } from '../elements';
 import { fill, t } from '../strings';
-import { LUT_SIZE, type Theme } from '../theme';
+import type { Theme } from '../theme';
+import { paintDiverging, symmetricMax } from './divergingPaint';
 import { tokenLabel, type TokenRef } from '../tokenInfo';
 import { Tooltip } from '../tooltip';
 import type { ExportTable, PanelView } from './view';
@@ -37,7 +38,6 @@ export class PositionsView implements PanelView<PositionsData> {
   private readonly tokenHeading = el('h3', 'positions-token-title');
   private readonly strips = el('canvas', 'positions-strips');
   private readonly tooltip: Tooltip;
-  private readonly scratch = document.createElement('canvas');
   private data?: PositionsData;
   private layout = { cell: 1, width: 1 };
 
@@ -103,7 +103,7 @@ export class PositionsView implements PanelView<PositionsData> {
     context.textAlign = 'right';
     context.fillStyle = data.theme.colors.foreground;
     for (let p = 0; p < rows; p++) context.fillText(`${p + data.term.offset} ${tokenLabel(data.tokens[p])}`, LABEL - 6, p * ROW + ROW / 2, LABEL - 8);
-    this.paint(context, data.term.added.data, rows, width, LABEL, 0, cell, ROW, maxAbs(data.term.added.data), data.theme);
+    this.paint(context, data.term.added.data, rows, width, LABEL, 0, cell, ROW, symmetricMax(data.term.added.data), data.theme);
     this.heatmap.dataset.rows = String(rows);
     this.heatmap.dataset.width = String(width);
   }
@@ -114,7 +114,7 @@ export class PositionsView implements PanelView<PositionsData> {
     const { embedding, position, sum } = this.tokenVectors(data);
     this.tokenHeading.textContent = fill('positionsToken', tokenLabel(data.tokens[data.token]), data.token + data.term.offset);
     const parts = [embedding, position, sum];
-    const max = Math.max(...parts.map((part) => (part ? maxAbs(part) : 0))) || 1;
+    const max = Math.max(...parts.map((part) => (part ? symmetricMax(part) : 0))) || 1;
     const context = sizeCanvas(this.strips, LABEL + width * this.layout.cell, 3 * (STRIP + 4));
     context.font = panelFont();
     context.textBaseline = 'middle';
@@ -136,20 +136,8 @@ export class PositionsView implements PanelView<PositionsData> {
     return { embedding, position, sum };
   }
 
-  /** A [rows, width] block at (x, y), one backing pixel per value, scaled without smoothing. */
   private paint(context: CanvasRenderingContext2D, values: Float32Array, rows: number, width: number, x: number, y: number, cell: number, rowHeight: number, max: number, theme: Theme): void {
-    if (rows === 0) return;
-    const image = new ImageData(width, rows);
-    const middle = (LUT_SIZE - 1) / 2;
-    for (let i = 0; i < rows * width; i++) {
-      const entry = Math.max(0, Math.min(LUT_SIZE - 1, Math.round(middle + (values[i] / max) * middle))) * 4;
-      image.data.set(theme.divergingLut.subarray(entry, entry + 4), i * 4);
-    }
-    this.scratch.width = width;
-    this.scratch.height = rows;
-    this.scratch.getContext('2d')!.putImageData(image, 0, 0);
-    context.imageSmoothingEnabled = false;
-    context.drawImage(this.scratch, x, y, width * cell, rows * rowHeight);
+    paintDiverging(context, values, Array.from({ length: rows }, (_, r) => r), width, { x, y, cell, rowHeight }, max, theme);
   }
 
   private hoverHeatmap(event: MouseEvent): void {
@@ -177,10 +165,4 @@ export class PositionsView implements PanelView<PositionsData> {
     if (!vector || i < 0 || i >= width) return this.tooltip.hide();
     this.tooltip.show(event.offsetX, this.strips.offsetTop + event.offsetY, [fill('positionsStripValue', i, vector[i].toPrecision(4))]);
   }
-}
-
-function maxAbs(values: Float32Array): number {
-  let max = 0;
-  for (const value of values) max = Math.max(max, Math.abs(value));
-  return max || 1;
 }

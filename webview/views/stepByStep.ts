@@ -7,7 +7,8 @@ import type { HeadQkv } from '../../src/protocol/panelData';
 import { attentionSteps, type AttentionSteps } from '../../src/analysis/attentionSteps';
 import { el, panelFont, sizeCanvas, textWidth } from '../elements';
 import { fill, t } from '../strings';
-import { LUT_SIZE, type Theme } from '../theme';
+import type { Theme } from '../theme';
+import { paintDiverging, symmetricMax } from './divergingPaint';
 import { tokenLabel, type TokenRef } from '../tokenInfo';
 import { Tooltip } from '../tooltip';
 import type { ExportTable, PanelView } from './view';
@@ -50,8 +51,6 @@ export class StepByStep implements PanelView<StepData> {
   private readonly canvas = el('canvas', 'step-canvas');
   private readonly band = el('div', 'step-row-highlight');
   private readonly tooltip: Tooltip;
-  /** Backing for one strip matrix before it is scaled onto the canvas. */
-  private readonly scratch = document.createElement('canvas');
   private data?: StepData;
   private steps?: AttentionSteps;
   private layout = { label: 0, cell: 4, columns: [] as Column[], rowsTop: 0, outputTop: 0 };
@@ -199,22 +198,8 @@ export class StepByStep implements PanelView<StepData> {
     this.canvas.dataset.headDim = String(d);
   }
 
-  /** Rows `rows` of a [n, d] matrix as colour strips, one row per ROW: one pixel per value, scaled up unsmoothed. */
   private paintRows(context: CanvasRenderingContext2D, values: Float32Array, rows: readonly number[], d: number, x: number, y: number, cell: number, max: number, theme: Theme): void {
-    if (rows.length === 0) return;
-    const lut = theme.divergingLut;
-    const image = new ImageData(d, rows.length);
-    rows.forEach((j, r) => {
-      for (let i = 0; i < d; i++) {
-        const entry = divergingIndex(values[j * d + i], max) * 4;
-        image.data.set(lut.subarray(entry, entry + 4), (r * d + i) * 4);
-      }
-    });
-    this.scratch.width = d;
-    this.scratch.height = rows.length;
-    this.scratch.getContext('2d')!.putImageData(image, 0, 0);
-    context.imageSmoothingEnabled = false;
-    context.drawImage(this.scratch, x, y, d * cell, rows.length * ROW);
+    paintDiverging(context, values, rows, d, { x, y, cell, rowHeight: ROW }, max, theme);
   }
 
   private paintStrip(context: CanvasRenderingContext2D, values: Float32Array, x: number, y: number, cell: number, max: number, theme: Theme): void {
@@ -258,17 +243,4 @@ export class StepByStep implements PanelView<StepData> {
     }
     this.tooltip.show(event.offsetX, event.offsetY, lines);
   }
-}
-
-/** Largest |x| over the arrays: strips that are compared share one colour scale. */
-function symmetricMax(...arrays: Float32Array[]): number {
-  let max = 0;
-  for (const array of arrays) for (let i = 0; i < array.length; i++) max = Math.max(max, Math.abs(array[i]));
-  return max || 1;
-}
-
-/** Diverging LUT entry: 0 is the middle; ±max the two ends. */
-function divergingIndex(value: number, max: number): number {
-  const middle = (LUT_SIZE - 1) / 2;
-  return Math.max(0, Math.min(LUT_SIZE - 1, Math.round(middle + (value / max) * middle)));
 }
