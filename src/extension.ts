@@ -34,7 +34,14 @@ export function activate(context: vscode.ExtensionContext): TransformerInspector
   const panelServices: PanelServices = {
     extensionUri: context.extensionUri,
     log,
-    answer: (method, params) => models.answer({ method, params } as PanelQuestion),
+    answer: (method, params) => {
+      // A translation's heads are the translation engine's; every other question is about an inspection.
+      if (method === 'headDependence') {
+        const p = params as { text: string; targetLanguage?: string };
+        return translator.headDependence(p.text, p.targetLanguage);
+      }
+      return models.answer({ method, params } as PanelQuestion);
+    },
     rerun: async (panel, what) => {
       if (what.kind === 'inspect') await inspectSelection.inspectIntoPanel(models, panel, what.text, what.target, what.model);
       else panel.showTranslation(await translator.translate(what.text, what.targetLanguage));

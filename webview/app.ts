@@ -109,12 +109,13 @@ export class InspectorApp {
     this.startContent();
   }
 
-  showTranslation(translation: Translation): void {
+  /** `source`: the host, which can ask the translation engine which heads the translation depends on. */
+  showTranslation(translation: Translation, source?: PanelDataSource): void {
     const types = new Map<TokenRef['stack'], TokenType[]>([
       ['source', tokenTypes(translation.sourceTokens, translation.sourceText)],
       ['generated', tokenTypes(translation.tokens, translation.text)],
     ]);
-    this.content = { kind: 'translation', translation, types };
+    this.content = { kind: 'translation', translation, types, ...(source ? { source: new CachedDataSource(source) } : {}) };
     this.rerun = { kind: 'translate', text: translation.sourceText, targetLanguage: translation.targetLanguage ?? 'auto' };
     this.showHeader(translation.text, format.translationMeta(translation.sourceText, translation.timingsMs.total), translation.notices);
     this.startContent();

@@ -4,7 +4,7 @@
 import type { Tensor, Translation } from '../src/protocol/inspection';
 import type { PanelDataSource } from '../src/protocol/panelData';
 
-export type AttentionMode = 'model' | 'heatmap' | 'steps' | 'heads' | 'mean' | 'rollout' | 'alignment';
+export type AttentionMode = 'model' | 'heatmap' | 'steps' | 'heads' | 'mean' | 'rollout' | 'alignment' | 'dependence';
 
 export function tensorMax(data: Float32Array): number {
   let max = 0;

@@ -40,7 +40,7 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
       app.showInspection(message.summary, source);
       return;
     case 'translation':
-      app.showTranslation(message.translation);
+      app.showTranslation(message.translation, source);
       return;
     case 'busy':
       app.showBusy(message.message);

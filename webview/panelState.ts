@@ -65,7 +65,7 @@ export const DEFAULT_UI: PanelUiState = {
 };
 
 const TABS: readonly ViewTab[] = ['attention', 'architecture', 'positions', 'embeddings', 'activations', 'next'];
-const MODES: readonly AttentionMode[] = ['model', 'heatmap', 'steps', 'heads', 'mean', 'rollout', 'alignment'];
+const MODES: readonly AttentionMode[] = ['model', 'heatmap', 'steps', 'heads', 'mean', 'rollout', 'alignment', 'dependence'];
 
 const integer = (value: unknown, fallback: number) => (Number.isInteger(value) ? (value as number) : fallback);
 

@@ -195,6 +195,12 @@ export const english = {
   positionsStripValue: 'dimension {0}: {1}',
   positionsKeys: 'Rows: this input’s positions; columns: the model’s dimensions. ←/→ choose the token.',
   noPositions: 'No table of positions was found in the graph: the model may compute them on the fly (T5’s relative bias, rotary positions) or keep them outside the file.',
+  modeDependence: 'Heads it depends on',
+  dependenceTitle: 'Which heads the translation of “{0}” depends on',
+  dependenceSummary: 'Switching off {0} of the {1} heads, one at a time, changes the translation “{2}” (greedy; {3} ms).',
+  dependenceHint: '● the translation changes with this head off alone (its new text on hover); · it stays the same. Several heads off at once: open the text with Inspect Selection and use Switch heads off.',
+  dependenceChanged: '{0} off: “{1}”',
+  dependenceSame: '{0} off: the same translation',
   sliderInput: 'Layer 0 (input)',
   sliderLayer: 'Layer {0} / {1}',
 } as const;

@@ -20,11 +20,12 @@ import { StepByStep } from './views/stepByStep';
 import { NextTokenView } from './views/nextToken';
 import { ArchitectureView, type ArchitectureTarget } from './views/architecture';
 import { PositionsView } from './views/positions';
+import { HeadDependenceView } from './views/headDependence';
 import type { PanelView } from './views/view';
 
 export type Content =
   | { readonly kind: 'inspection'; readonly summary: InspectionSummary; readonly source: CachedDataSource; readonly types: ReadonlyMap<TokenRef['stack'], TokenType[]> }
-  | { readonly kind: 'translation'; readonly translation: Translation; readonly types: ReadonlyMap<TokenRef['stack'], TokenType[]> };
+  | { readonly kind: 'translation'; readonly translation: Translation; readonly types: ReadonlyMap<TokenRef['stack'], TokenType[]>; readonly source?: CachedDataSource };
 
 export interface Plan {
   /** Names the drawing: a mode of the attention tab, `embeddings`, `activations` or `empty`. */
@@ -65,7 +66,7 @@ const FFN_UNITS_SHOWN = 16;
 const NEXT_TOKENS_LISTED = 50;
 
 export class ViewPlanner {
-  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView; architecture?: ArchitectureView; positions?: PositionsView } = {};
+  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView; architecture?: ArchitectureView; positions?: PositionsView; dependence?: HeadDependenceView } = {};
   private neighbourSource?: { source: CachedDataSource; id: string; stack: StackSummary['stack'] };
 
   constructor(
@@ -74,7 +75,7 @@ export class ViewPlanner {
   ) {}
 
   plan(content: Content, ui: PanelUiState): Plan {
-    if (content.kind === 'translation') return this.translationPlan(content.translation, ui);
+    if (content.kind === 'translation') return ui.mode === 'dependence' && content.source ? this.dependencePlan(content.translation, content.source, ui) : this.translationPlan(content.translation, ui, !!content.source);
     if (ui.tab === 'embeddings') return this.embeddingsPlan(content, ui);
     if (ui.tab === 'activations') return this.activationsPlan(content, ui);
     if (ui.tab === 'next') return this.nextTokenPlan(content, ui);
@@ -249,7 +250,31 @@ export class ViewPlanner {
     }
   }
 
-  private translationPlan(translation: Translation, ui: PanelUiState): Plan {
+  /** Modes of a translation's panel: the alignment, and with the host behind it, which heads it depends on. */
+  private translationModes(withHost: boolean): TabItem<AttentionMode>[] {
+    return [{ key: 'alignment', label: t('modeAlignment') }, ...(withHost ? [{ key: 'dependence' as const, label: t('modeDependence') }] : [])];
+  }
+
+  private dependencePlan(translation: Translation, source: CachedDataSource, ui: PanelUiState): Plan {
+    const view = (this.views.dependence ??= new HeadDependenceView());
+    return {
+      key: 'dependence',
+      ui,
+      tab: 'attention',
+      mode: 'dependence',
+      modes: this.translationModes(true),
+      toolbar: {},
+      choices: {},
+      view,
+      prepare: async () => {
+        // One decode per head on the translation engine: seconds, so only when this view is opened.
+        const dependence = await source.call('headDependence', { id: 'translation', text: translation.sourceText, targetLanguage: translation.targetLanguage });
+        return () => view.update({ title: fill('dependenceTitle', translation.sourceText), dependence, exportName: 'head-dependence' });
+      },
+    };
+  }
+
+  private translationPlan(translation: Translation, ui: PanelUiState, withHost = false): Plan {
     const cross = translation.crossAttention;
     if (!cross) return this.empty(ui, t('noCrossAttention'), 'attention');
     const [layers, heads] = cross.dims;
@@ -263,7 +288,7 @@ export class ViewPlanner {
       ui: { ...ui, alignLayer, alignHead },
       tab: 'attention',
       mode: 'alignment',
-      modes: [{ key: 'alignment', label: t('modeAlignment') }],
+      modes: this.translationModes(withHost),
       toolbar: {
         layer: { labels: [t('average'), ...numbers(layers)], selected: alignLayer + 1 },
         head: { labels: [t('average'), ...numbers(heads)], selected: alignHead + 1 },

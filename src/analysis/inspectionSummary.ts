@@ -211,6 +211,7 @@ export function answerPanelQuestion<K extends keyof PanelDataMethods>(inspection
     }
     case 'ablationEffect':
     case 'nextTokens':
+    case 'headDependence':
       throw new RangeError('Switching heads off and the next-token view need the engine: open the model in VS Code.');
     default:
       throw new RangeError(`unknown panel question ${String(method)}`);

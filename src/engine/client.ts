@@ -26,6 +26,8 @@ const DEFAULT_TIMEOUTS_MS: Record<keyof EngineMethods, number> = {
   info: 30_000,
   inspect: 3 * 60_000,
   translate: 60_000,
+  // One greedy decode per head: 36 for the bundled model, more for large ones.
+  headDependence: 5 * 60_000,
   panelQuestion: 60_000,
   hang: 60_000,
 };

@@ -1,6 +1,7 @@
 // Entry point of the forked engine process: serves engine requests from the extension host
 // over IPC. A native crash here ends only this process; the host respawns it.
 
+import { headDependence } from './headDependence';
 import type { EngineMessage, EngineMethods } from '../protocol/engineProtocol';
 import { Handlers, RpcFailure, RpcServer } from '../protocol/rpc';
 import { randomUUID } from 'node:crypto';
@@ -56,6 +57,11 @@ const handlers: Handlers<EngineMethods> = {
     const translation = await engine.translate(params.text, { ...params, signal });
     log('info', `Translated ${translation.sourceTokens.length} → ${translation.tokens.length} tokens in ${Math.round(translation.timingsMs.total)} ms`);
     return translation;
+  },
+  async headDependence(params, { signal }) {
+    const result = await headDependence(engine.current(), params.text, { targetLanguage: params.targetLanguage, signal });
+    log('info', `Translated with each of ${result.heads.length} heads off in ${Math.round(result.elapsedMs)} ms`);
+    return result;
   },
   hang() {
     if (process.env.TRANSFORMER_INSPECTOR_TEST_HOOKS !== '1') return Promise.reject(new Error('Unknown method hang'));

@@ -1,6 +1,7 @@
 // Translation for hovers and commands: its own engine process (a long inspection never holds up
 // a hover), the translation model loaded on first use, and a bounded cache of results.
 
+import type { HeadDependence } from '../protocol/panelData';
 import * as vscode from 'vscode';
 import { bundledModelPath } from '../engine/bundledModel';
 import { EngineClient } from '../engine/client';
@@ -70,6 +71,12 @@ export class TranslationController implements vscode.Disposable {
     } finally {
       listener?.dispose();
     }
+  }
+
+  /** Translates `text` again with each head off alone: which heads its translation depends on. */
+  async headDependence(text: string, target?: string): Promise<HeadDependence> {
+    await this.model();
+    return this.client.call('headDependence', { text, targetLanguage: target });
   }
 
   /** A fresh translation engine with its restart budget cleared; the model reloads on the next hover. */

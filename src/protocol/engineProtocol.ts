@@ -2,7 +2,7 @@
 // IPC with `serialization: 'advanced'`, so Float32Arrays cross as binary, not as JSON.
 
 import type { ModelInfo, Translation } from './inspection';
-import type { InspectionSummary, PanelDataMethods } from './panelData';
+import type { HeadDependence, InspectionSummary, PanelDataMethods } from './panelData';
 import type { RpcMessage } from './rpc';
 
 export interface LoadParams {
@@ -46,6 +46,8 @@ export type EngineMethods = {
   panelQuestion: { params: PanelQuestion; result: PanelDataMethods[keyof PanelDataMethods]['result'] };
   /** Translate a text with an encoder-decoder model; cancellable between decoder steps. */
   translate: { params: TranslateParams; result: Translation };
+  /** Translate again with each head switched off alone: which heads the translation depends on. */
+  headDependence: { params: TranslateParams; result: HeadDependence };
   /** Test hook: never answers (hung engine). Only served when TRANSFORMER_INSPECTOR_TEST_HOOKS=1. */
   hang: { params: Record<string, never>; result: never };
 };

@@ -102,6 +102,14 @@ export interface AblationEffect {
   readonly elapsedMs: number;
 }
 
+/** Which heads a translation depends on: the input translated again with each head switched off alone. */
+export interface HeadDependence {
+  readonly original: string;
+  /** Every head of every group, as `GROUP:LAYER:HEAD`, with the translation it leaves. */
+  readonly heads: readonly { readonly head: string; readonly translation: string; readonly changed: boolean }[];
+  readonly elapsedMs: number;
+}
+
 /** The output head's scores at one position: the whole row, so temperature, top-k and top-p reshape it in the panel. */
 export interface NextTokens {
   readonly position: number;
@@ -152,6 +160,8 @@ export type PanelDataMethods = {
   logitLens: { params: { readonly id: string; readonly stack: StackName }; result: LogitLens };
   /** What the stack adds for each position, with the token embeddings it is added to. */
   positions: { params: { readonly id: string; readonly stack: StackName }; result: { readonly term: PositionTerm; readonly embeddings?: Tensor } };
+  /** A translation's source translated again with each head off alone (the translation engine answers). */
+  headDependence: { params: { readonly id: string; readonly text: string; readonly targetLanguage?: string }; result: HeadDependence };
   /** The input again with these heads (`GROUP:LAYER:HEAD,…`) switched off, against the inspection; the engine only. */
   ablationEffect: { params: { readonly id: string; readonly heads: string }; result: AblationEffect };
   /** The output head's scores at one position of the logits stack; the engine only (it has the vocabulary). */

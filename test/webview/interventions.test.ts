@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { rankOrder, reshapedDistribution, softmax } from '../../src/analysis/sampling';
 import { generate } from '../../src/engine/generation';
+import { headDependence } from '../../src/engine/headDependence';
 import { inspect } from '../../src/engine/inspector';
 import { disposeModel, loadModel, type LoadedModel } from '../../src/engine/loadedModel';
 import { answerInEngine } from '../../src/engine/panelAnswers';
@@ -187,3 +188,36 @@ describe('the offline report, without an engine', () => {
     await page.context().close();
   });
 });
+
+describe('a translation’s panel: which heads it depends on (marian-tiny)', () => {
+  it('one grid per group, a mark where that head alone changes the translation, each change listed', async () => {
+    const model = await fixtureModel('marian-tiny');
+    const text = 'The attention layer reads every token twice.';
+    const translation = await generate(model, text);
+    // The host's answer, as the extension routes it to the translation engine.
+    const answer = async (_kept: Inspection, method: string, params: unknown) => {
+      assert.equal(method, 'headDependence');
+      return headDependence(model, (params as { text: string }).text);
+    };
+    const host = await WebviewHost.open(browser, 'head-dependence', { answer, width: 1000 });
+    try {
+      await host.ready;
+      host.inspection = {} as Inspection;
+      await host.post({ type: 'translation', translation });
+      await waitForView(host.page, 'alignment');
+      await host.page.locator('button.tab[data-key="dependence"]').click();
+      await waitForView(host.page, 'dependence');
+      const expected = await headDependence(model, text);
+      assert.deepEqual(await host.page.locator('table.dependence-grid').evaluateAll((tables) => tables.map((table) => (table as HTMLElement).dataset.group)), ['encoder.self', 'decoder.self', 'decoder.cross']);
+      const marked = await host.page.locator('td.dependence-cell.changed').evaluateAll((cells) => cells.map((cell) => (cell as HTMLElement).dataset.head));
+      assert.deepEqual(marked, expected.heads.filter((entry) => entry.changed).map((entry) => entry.head));
+      assert.equal(await host.page.locator('td.dependence-cell[data-head]').count(), expected.heads.length);
+      assert.deepEqual(host.problems, { violations: [], errors: [] });
+      await screenshot(host.page, 'head-dependence');
+    } finally {
+      await host.page.context().close();
+      await disposeModel(model);
+    }
+  });
+});
+

@@ -72,3 +72,22 @@ test('hovering punctuation or an English comment shows no translation', async ()
     assert.ok(!hovers.some((text) => SIGNATURE.test(text)), `no translation hover at ${line}:${column}: ${hovers.join(' | ')}`);
   }
 });
+
+test('the hover’s "Show attention", then "Heads it depends on": the comment translated again with each head off', async () => {
+  const { workbench } = session;
+  await workbench.hoverAt(2, 8, { expect: SIGNATURE, timeoutMs: 60_000 });
+  await workbench.page.locator('.monaco-hover a', { hasText: 'Show attention' }).click();
+  const frame = await workbench.webviewFrameLocator('Transformer Inspector', 60_000);
+  await frame.locator('#app[data-view="alignment"]').waitFor({ timeout: 60_000 });
+  await frame.locator('button.tab[data-key="dependence"]').click();
+  await frame.locator('#app[data-view="dependence"]').waitFor({ timeout: 120_000 });
+  // The bundled model: encoder.self, decoder.self and decoder.cross, 3 layers × 4 heads each.
+  assert.deepEqual(await frame.locator('table.dependence-grid').evaluateAll((tables) => tables.map((table) => (table as HTMLElement).dataset.group)), ['encoder.self', 'decoder.self', 'decoder.cross']);
+  assert.equal(await frame.locator('td.dependence-cell[data-head]').count(), 36);
+  const summary = (await frame.locator('.dependence-summary').textContent()) ?? '';
+  const match = /^Switching off (\d+) of the 36 heads/.exec(summary);
+  assert.ok(match, summary);
+  assert.equal(await frame.locator('td.dependence-cell.changed').count(), Number(match[1]));
+  assert.equal(await frame.locator('.dependence-change').count(), Number(match[1]), 'each change listed with its translation');
+  await workbench.screenshot('hover-head-dependence');
+});
