@@ -171,6 +171,9 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
     hiddenStates: elseProbes.hiddenStates?.every((_, layer) => outputs.has(`hidden.${layer}`)) ? elseProbes.hiddenStates : undefined,
     ffn: elseProbes.ffn?.every((_, layer) => outputs.has(`ffn.${layer}`)) ? elseProbes.ffn : undefined,
     lensInput: elseProbes.lensInput,
+    preNorm: elseProbes.preNorm ?? thenProbes.preNorm,
+    // Both branches read the same table; the first step's branch slices it from position 0.
+    positions: thenProbes.positions ?? elseProbes.positions,
     embedding: outputs.has('embedding') ? elseProbes.embedding : undefined,
     tokenInput: elseProbes.tokenInput,
     maskInputs: elseProbes.maskInputs,
