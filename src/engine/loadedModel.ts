@@ -1,6 +1,7 @@
 // A model ready to run: its folder read, each ONNX file instrumented and given a session,
 // its tokenizer loaded, and the summary users see in "Show Model Info".
 
+import { withExternalTable } from './graph/positions';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
@@ -131,7 +132,7 @@ async function openRuntime(
       probeOutputs: part.outputs,
       maskRows: part.maskRows,
       maskBlocks: instrumented.maskBlocks,
-      probes: part.probes,
+      probes: part.probes.positions?.external ? { ...part.probes, positions: withExternalTable(part.probes.positions, path.dirname(file)) } : part.probes,
       outputNames: created.session.outputNames,
       provider: created.provider,
       lens: await openLensHead(part.lensHead, file, options),

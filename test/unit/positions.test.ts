@@ -59,3 +59,18 @@ test('bert-tiny: the learned position table, found past the token-type table', a
     await disposeModel(model);
   }
 });
+
+test('gpt2-tiny: its learned table read from the external data file; embedding + position = the first layer’s input', async () => {
+  const model = await loadModel(fixture('gpt2-tiny'));
+  try {
+    const stack = (await inspect(model, { text: 'The attention layer reads every token' })).stacks[0];
+    const term = stack.positions!;
+    assert.equal(term.kind, 'learned');
+    const [tokens, width] = term.added.dims;
+    let worst = 0;
+    for (let i = 0; i < tokens * width; i++) worst = Math.max(worst, Math.abs(stack.embeddings!.data[i] + term.added.data[i] - stack.hiddenStates!.data[i]));
+    assert.ok(worst < 1e-5, `wte + wpe vs hidden state 0: ${worst}`);
+  } finally {
+    await disposeModel(model);
+  }
+});

@@ -3,6 +3,8 @@
 // other side does not come from the tokens, then back from that side to the weight table it reads
 // (a learned nn.Embedding, or a sinusoidal table stored as a constant or buffer).
 
+import { closeSync, openSync, readSync } from 'node:fs';
+import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { scalarValue } from './attentionChecks';
 import type { GraphScope } from './graphScope';
@@ -15,6 +17,8 @@ export interface PositionTable {
   readonly data: Float32Array;
   /** The factor the token embeddings are multiplied by before the positions are added (1 if none). */
   readonly embeddingScale: number;
+  /** Where the table's bytes lie when the graph keeps them in an external data file (`data` is then empty until read). */
+  readonly external?: { readonly location: string; readonly offset: number; readonly length: number };
 }
 
 /** Between the lookup and the sum: casts, dropout, a constant scale. */
@@ -72,12 +76,34 @@ function tableOf(scope: GraphScope, tensor: string, width: number): Omit<Positio
 
 /** An fp32 table whose last dimension is the model width, as [rows, width]. */
 function floatTable(proto: onnx.ITensorProto, width: number): Omit<PositionTable, 'embeddingScale'> | undefined {
+  // External data paths were vetted when the file was read (inside the model folder).
   const dims = (proto.dims ?? []).map(int64);
   if (dims.length < 2 || dims.at(-1) !== width || proto.dataType !== onnx.TensorProto.DataType.FLOAT) return undefined;
   const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
   let data: Float32Array;
   if (proto.floatData?.length === rows * width) data = Float32Array.from(proto.floatData);
   else if (proto.rawData?.length === rows * width * 4) data = new Float32Array(proto.rawData.buffer.slice(proto.rawData.byteOffset, proto.rawData.byteOffset + proto.rawData.byteLength));
-  else return undefined;
+  else if (proto.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    const entries = new Map((proto.externalData ?? []).map((entry) => [entry.key, entry.value ?? '']));
+    const location = entries.get('location');
+    if (!location) return undefined;
+    return { rows, width, data: new Float32Array(0), external: { location, offset: Number(entries.get('offset') ?? 0), length: Number(entries.get('length') ?? rows * width * 4) } };
+  } else return undefined;
   return { rows, width, data };
 }
+
+/** The table with its bytes, read from the external data file next to the graph where it lies there. */
+export function withExternalTable(table: PositionTable | undefined, folder: string): PositionTable | undefined {
+  if (!table?.external) return table;
+  const { location, offset, length } = table.external;
+  if (length !== table.rows * table.width * 4) return undefined;
+  const bytes = Buffer.alloc(length);
+  const fd = openSync(path.resolve(folder, location), 'r');
+  try {
+    readSync(fd, bytes, 0, length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return { rows: table.rows, width: table.width, embeddingScale: table.embeddingScale, data: new Float32Array(bytes.buffer, bytes.byteOffset, table.rows * table.width).slice() };
+}
+
