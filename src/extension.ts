@@ -38,7 +38,11 @@ export function activate(context: vscode.ExtensionContext): TransformerInspector
       // A translation's heads are the translation engine's; every other question is about an inspection.
       if (method === 'headDependence') {
         const p = params as { text: string; targetLanguage?: string };
-        return translator.headDependence(p.text, p.targetLanguage);
+        // One decode per head: seconds. The notification counts them and can cancel.
+        return Promise.resolve(vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Translating again with each head switched off'), cancellable: true },
+          (progress, token) => translator.headDependence(p.text, p.targetLanguage, (message) => progress.report({ message: vscode.l10n.t('{0} heads', message) }), token),
+        ));
       }
       return models.answer({ method, params } as PanelQuestion);
     },

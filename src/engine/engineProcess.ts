@@ -58,8 +58,8 @@ const handlers: Handlers<EngineMethods> = {
     log('info', `Translated ${translation.sourceTokens.length} → ${translation.tokens.length} tokens in ${Math.round(translation.timingsMs.total)} ms`);
     return translation;
   },
-  async headDependence(params, { signal }) {
-    const result = await headDependence(engine.current(), params.text, { targetLanguage: params.targetLanguage, signal });
+  async headDependence(params, { signal, progress }) {
+    const result = await headDependence(engine.current(), params.text, { targetLanguage: params.targetLanguage, signal, onHead: (done, total) => progress(`${done}/${total}`) });
     log('info', `Translated with each of ${result.heads.length} heads off in ${Math.round(result.elapsedMs)} ms`);
     return result;
   },

@@ -74,9 +74,15 @@ export class TranslationController implements vscode.Disposable {
   }
 
   /** Translates `text` again with each head off alone: which heads its translation depends on. */
-  async headDependence(text: string, target?: string): Promise<HeadDependence> {
+  async headDependence(text: string, target?: string, onProgress?: (message: string) => void, token?: vscode.CancellationToken): Promise<HeadDependence> {
     await this.model();
-    return this.client.call('headDependence', { text, targetLanguage: target });
+    const abort = new AbortController();
+    const listener = token?.onCancellationRequested(() => abort.abort());
+    try {
+      return await this.client.call('headDependence', { text, targetLanguage: target }, { onProgress, signal: abort.signal });
+    } finally {
+      listener?.dispose();
+    }
   }
 
   /** A fresh translation engine with its restart budget cleared; the model reloads on the next hover. */

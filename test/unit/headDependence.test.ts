@@ -14,7 +14,10 @@ test('marian-tiny: every head of encoder.self, decoder.self and decoder.cross, e
     await engine.load(fixture('marian-tiny'));
     const model = engine.current();
     const text = 'The attention layer reads every token twice.';
-    const result = await headDependence(model, text);
+    const counts: string[] = [];
+    const result = await headDependence(model, text, { onHead: (done, total) => counts.push(`${done}/${total}`) });
+    assert.equal(counts.length, result.heads.length, 'progress after every head');
+    assert.equal(counts.at(-1), `${result.heads.length}/${result.heads.length}`);
     assert.equal(result.original, (await generate(model, text, { beamSize: 1 })).text);
     const heads = model.info.heads;
     const groups = [...new Set(result.heads.map((entry) => entry.head.split(':')[0]))];
@@ -29,6 +32,9 @@ test('marian-tiny: every head of encoder.self, decoder.self and decoder.cross, e
       assert.equal(entry.translation, expected, entry.head);
       assert.equal(entry.changed, expected !== result.original);
     }
+    const abort = new AbortController();
+    abort.abort();
+    await assert.rejects(headDependence(model, text, { signal: abort.signal }), /cancelled/i);
     const gpt = new Engine();
     await gpt.load(fixture('gpt2-tiny'));
     await assert.rejects(headDependence(gpt.current(), text), /needs an encoder-decoder model/);
