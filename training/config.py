@@ -5,7 +5,7 @@ from common import MODEL_DIR, PARITY_FIXTURE, work
 
 FULL = dict(
     name="full",
-    vocab_size=8000,        # joint en+zh unigram; the zh side has only ~1.9k distinct characters
+    vocab_size=12000,       # joint en+zh unigram (tokenizer.DEFAULT_VOCAB_SIZE); see vocab_study.py
     d_model=256, heads=4, ffn_dim=1024, enc_layers=3, dec_layers=3, dropout=0.1,
     norm="pre",             # pre-LN: post-LN (the paper's) was still ignoring the source at step 1,050 here
     max_pos=256,            # sinusoid table size = max_position_embeddings
@@ -21,6 +21,7 @@ FULL = dict(
 
 SMOKE = dict(
     FULL, name="smoke",
+    vocab_size=8000,        # the old default: keeps the smoke run's softmax small
     d_model=64, heads=4, ffn_dim=128, enc_layers=2, dec_layers=2,
     batch_tokens=1500, max_steps=60, warmup=20, lr_scale=1.0, ckpt_every=30,
     gen_max_length=32, out_dir=work("smoke-model"),
@@ -35,4 +36,17 @@ def get(name, **overrides):
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     cfg["run_dir"] = work("runs", cfg["name"])
     os.makedirs(cfg["run_dir"], exist_ok=True)
+    built = built_vocab_size()
+    if built and built != cfg["vocab_size"]:  # both configs share work/tokenizer/
+        print(f"note: work/tokenizer/ has {built} pieces, config {cfg['name']} uses {cfg['vocab_size']}: "
+              "the tokenizer stage rebuilds it (run.py all does); train/export before that would use the old one",
+              flush=True)
     return cfg
+
+
+def built_vocab_size():
+    path = work("tokenizer", "vocab_size.txt")  # written by the tokenizer stage
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return int(f.read())

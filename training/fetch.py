@@ -1,38 +1,96 @@
-"""Stage `fetch`: download the three MPL-2.0 LibreOffice packages from Debian and unpack them.
+"""Stage `fetch`: download the openly licensed translation sources and unpack them.
 
-Uses `apt-get download` + `dpkg -x` (no installation). Records the exact package versions
-in work/packages.json for the model card.
+Debian packages (sources.DEBIAN: LibreOffice, Chromium, Firefox ESR, Thunderbird): `apt-get download`
++ `dpkg -x` (no installation) into work/root. npm package monaco-editor: `npm pack` + tar into
+work/npm. Each package's licence is read from its Debian copyright file (the Files: stanza that
+covers its strings) or its LICENSE, and must match the expected, permissive one. Versions and
+licences go to work/packages.json for the model card.
 """
 import glob
+import hashlib
 import json
 import os
+import re
 import subprocess
 
 from common import PACKAGES, work
+from sources import DEBIAN, NPM, PERMISSIVE, npm_dir
+
+DEB_PACKAGES = PACKAGES + [p for p in DEBIAN if p not in PACKAGES]
 
 
-def run():
-    debs = work("debs")
-    root = work("root")
+def copyright_licence(root, package, files):
+    """License: of the DEP-5 stanza whose Files: lists `files`, from usr/share/doc/<package>/copyright."""
+    with open(os.path.join(root, "usr/share/doc", package, "copyright"), encoding="utf-8") as f:
+        for para in re.split(r"\n\s*\n", f.read()):
+            m = re.search(r"^Files:(.*?)(?=^\S|\Z)", para, re.S | re.M)
+            lic = re.search(r"^License:\s*(.+)$", para, re.M)
+            if m and lic and files in m.group(1).split():
+                return lic.group(1).strip()
+    return None
+
+
+def check_licence(name, used, found, expected):
+    if found != expected:
+        raise SystemExit(f"fetch: {name}: licence is {found!r}, expected {expected!r}; check it before use")
+    if used not in PERMISSIVE or used not in found.split(" or "):
+        raise SystemExit(f"fetch: {name}: {used} is not a permissive licence offered by {found!r}")
+
+
+def fetch_debian(versions):
+    debs, root = work("debs"), work("root")
     os.makedirs(debs, exist_ok=True)
-    missing = [p for p in PACKAGES if not glob.glob(os.path.join(debs, p + "_*.deb"))]
+    missing = [p for p in DEB_PACKAGES if not glob.glob(os.path.join(debs, p + "_*.deb"))]
     if missing:
         subprocess.run(["apt-get", "download"] + missing, cwd=debs, check=True)
-    versions = {}
-    for p in PACKAGES:
+    for p in DEB_PACKAGES:
         deb = sorted(glob.glob(os.path.join(debs, p + "_*.deb")))[-1]
         fields = {}
         for key in ("Package", "Version", "Architecture"):
             out = subprocess.run(["dpkg-deb", "-f", deb, key], capture_output=True, text=True, check=True)
             fields[key.lower()] = out.stdout.strip()
-        fields["file"] = os.path.basename(deb)
-        fields["licence"] = "MPL-2.0"
-        versions[p] = fields
         subprocess.run(["dpkg", "-x", deb, root], check=True)
+        used, files, expected = DEBIAN[p]
+        found = copyright_licence(root, p, files)
+        check_licence(p, used, found, expected)
+        fields.update(file=os.path.basename(deb), licence=used, source="debian",
+                      copyright=f"Files: {files} -> License: {found}")
+        versions[p] = fields
+
+
+def fetch_npm(versions):
+    for name, (version, used, first_line) in NPM.items():
+        dest = work(npm_dir(name))
+        tgz = work("npm", f"{name}-{version}.tgz")
+        os.makedirs(dest, exist_ok=True)
+        if not os.path.exists(tgz):
+            subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination", work("npm"), "--loglevel", "error"],
+                           check=True, stdout=subprocess.DEVNULL)
+        # only the licence, the manifest and the ESM build (message calls + bundles) are needed
+        subprocess.run(["tar", "-xzf", tgz, "-C", dest, "package/LICENSE", "package/package.json", "package/esm"],
+                       check=True)
+        with open(os.path.join(dest, "package", "LICENSE"), encoding="utf-8") as f:
+            found = f.readline().strip()
+        with open(os.path.join(dest, "package", "package.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        if found != first_line or used not in PERMISSIVE:
+            raise SystemExit(f"fetch: {name}: LICENSE starts {found!r}, expected {first_line!r}")
+        if manifest["version"] != version or manifest.get("license") != used:
+            raise SystemExit(f"fetch: {name}: package.json says {manifest['version']} / {manifest.get('license')}")
+        with open(tgz, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        versions[name] = {"package": name, "version": version, "architecture": "all", "file": os.path.basename(tgz),
+                          "licence": used, "source": "npm", "sha256": sha, "copyright": f"LICENSE: {found}"}
+
+
+def run():
+    versions = {}
+    fetch_debian(versions)
+    fetch_npm(versions)
     with open(work("packages.json"), "w") as f:
         json.dump(versions, f, indent=2)
     for p, v in versions.items():
-        print(f"fetch: {p} {v['version']}")
+        print(f"fetch: {p} {v['version']} ({v['licence']}; {v['copyright']})")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """Stage `prepare`: extract parallel text, clean it, split by whole source file.
 
-Sources (both MPL-2.0, unpacked by fetch.py into work/root):
-  * UI strings: gettext catalogs of libreoffice-l10n-zh-cn (msgid English, msgstr zh_CN);
-  * help pages: libreoffice-help-en-us and -zh-cn HTML, paragraphs aligned by element id.
-Writes work/data/{train,dev,test}.jsonl with rows {"en", "zh", "src": "ui:<catalog>|help:<page>"}
-and work/data/stats.json with the number of pairs left after each cleaning step.
+Sources (unpacked by fetch.py into work/root and work/npm; all permissively licensed):
+  * LibreOffice UI strings: gettext catalogs of libreoffice-l10n-zh-cn (msgid English, msgstr zh_CN);
+  * LibreOffice help pages: libreoffice-help-en-us and -zh-cn HTML, paragraphs aligned by element id;
+  * Chromium locale packs (by resource id), Firefox ESR and Thunderbird language packs (by file path +
+    message id), monaco-editor message bundles (by index): see sources.py.
+Writes work/data/{train,dev,test}.jsonl with rows {"en", "zh", "src": "<kind>:<source file or group>"},
+work/data/ood.jsonl (the whole monaco-editor source, never trained on: an out-of-domain test set)
+and work/data/stats.json with the number of pairs left after each cleaning step, overall and per source.
 """
 import collections
 import glob
@@ -15,7 +18,8 @@ import os
 import re
 from html.parser import HTMLParser
 
-from common import has_cjk, normalize, work, write_json, write_jsonl
+import sources
+from common import HERE, has_cjk, normalize, work, write_json, write_jsonl
 
 UI_DIR = "usr/lib/libreoffice/program/resource/zh_CN/LC_MESSAGES"
 HELP_DIR = "usr/share/libreoffice/help"
@@ -145,41 +149,80 @@ def split_of(src):
     kind, name = src.split(":", 1)
     if kind == "ui":
         return "dev" if name in DEV_CATALOGS else "test" if name in TEST_CATALOGS else "train"
+    if kind in sources.OOD_KINDS:
+        return "ood"
+    # by file/group name only, so toolkit files shared by Firefox and Thunderbird land in the same split
     bucket = int(hashlib.md5(name.encode()).hexdigest(), 16) % 100
     return "dev" if bucket < HELP_DEV_PCT else "test" if bucket < HELP_DEV_PCT + HELP_TEST_PCT else "train"
 
 
+def kind_of(row):
+    return row["src"].split(":", 1)[0]
+
+
+def clean_pair(r):
+    """(cleaned row, reject reason or None); LibreOffice rows are cleaned exactly as before."""
+    kind = kind_of(r)
+    if kind in ("ui", "help"):
+        ui = kind == "ui"
+        c = {"en": strip_markup(r["en"], "en", ui), "zh": strip_markup(r["zh"], "zh", ui), "src": r["src"]}
+        return c, reject_reason(c["en"], c["zh"])
+    en, zh = sources.clean(r["en"], "en", kind), sources.clean(r["zh"], "zh", kind)
+    if en is None or zh is None:
+        return r, "unparsed"
+    c = {"en": normalize(en), "zh": normalize(zh), "src": r["src"]}
+    why = reject_reason(c["en"], c["zh"])
+    if why is None and sources.placeholders(c["en"]) != sources.placeholders(c["zh"]):
+        why = "placeholder_mismatch"  # a translation that drops or invents a $1 / %S / { $x } / {0}
+    return c, why
+
+
+def software_eval_texts():
+    """English and Chinese sentences of eval/software.tsv, which must never be trained on."""
+    texts = set()
+    with open(os.path.join(HERE, "eval", "software.tsv"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                texts.update(normalize(t) for t in line.rstrip("\n").split("\t")[1:3])
+    return texts
+
+
+def per_kind(rows):
+    return collections.Counter(kind_of(r) for r in rows)
+
+
 def run():
     root = work("root")
-    raw = extract_ui(root) + extract_help(root)
+    extra, skipped = sources.extract_all(root, work())
+    raw = extract_ui(root) + extract_help(root) + extra
     stats = collections.OrderedDict()
-    stats["raw_pairs"] = dict(collections.Counter(r["src"].split(":")[0] for r in raw), total=len(raw))
-    cleaned = []
-    for r in raw:
-        ui = r["src"].startswith("ui:")
-        cleaned.append({"en": strip_markup(r["en"], "en", ui), "zh": strip_markup(r["zh"], "zh", ui), "src": r["src"]})
-    reasons = collections.Counter()
+    stats["raw_pairs"] = dict(per_kind(raw), total=len(raw))
+    reasons, kind_reasons = collections.Counter(), collections.defaultdict(collections.Counter)
     kept = []
-    for r in cleaned:
-        why = reject_reason(r["en"], r["zh"])
+    for r in raw:
+        c, why = clean_pair(r)
         reasons[why or "kept"] += 1
+        kind_reasons[kind_of(r)][why or "kept"] += 1
         if why is None:
-            kept.append(r)
+            kept.append(c)
     stats["filter_reasons"] = dict(reasons)
     stats["after_filters"] = len(kept)
     seen, dedup = set(), []
-    for r in kept:
+    for r in kept:  # LibreOffice first, so its pairs keep their place when another source repeats them
         key = (r["en"], r["zh"])
         if key not in seen:
             seen.add(key)
             dedup.append(r)
     stats["after_dedup"] = len(dedup)
-    splits = {"train": [], "dev": [], "test": []}
-    for r in dedup:
+    software = software_eval_texts()
+    usable = [r for r in dedup if r["en"] not in software and r["zh"] not in software]
+    stats["removed_software_eval_overlap"] = len(dedup) - len(usable)
+    splits = {"train": [], "dev": [], "test": [], "ood": []}
+    for r in usable:
         splits[split_of(r["src"])].append(r)
     train_en = {r["en"] for r in splits["train"]}
     train_zh = {r["zh"] for r in splits["train"]}
-    for name in ("dev", "test"):
+    for name in ("dev", "test", "ood"):
         before = len(splits[name])
         splits[name] = [r for r in splits[name] if r["en"] not in train_en and r["zh"] not in train_zh]
         # one pair per English source inside a held-out split
@@ -192,16 +235,28 @@ def run():
         stats[f"{name}_removed_overlap_or_dup"] = before - len(out)
     for name, rows in splits.items():
         write_jsonl(work("data", name + ".jsonl"), rows)
-        stats[name] = dict(collections.Counter(r["src"].split(":")[0] for r in rows), total=len(rows),
+        stats[name] = dict(per_kind(rows), total=len(rows),
                            en_chars=sum(len(r["en"]) for r in rows), zh_chars=sum(len(r["zh"]) for r in rows))
     stats["held_out_sources"] = {
         "ui_dev": sorted(DEV_CATALOGS), "ui_test": sorted(TEST_CATALOGS),
         "help_dev_pages": len({r["src"] for r in splits["dev"] if r["src"].startswith("help:")}),
         "help_test_pages": len({r["src"] for r in splits["test"] if r["src"].startswith("help:")}),
+        "ood_sources": sorted(sources.OOD_KINDS),
+        "other_dev_groups": len({r["src"] for r in splits["dev"] if kind_of(r) not in ("ui", "help")}),
+        "other_test_groups": len({r["src"] for r in splits["test"] if kind_of(r) not in ("ui", "help")}),
     }
+    raw_k, kept_k, dedup_k = per_kind(raw), per_kind(kept), per_kind(dedup)
+    stats["sources"] = {k: {"raw": raw_k[k], "skipped_at_extraction": skipped.get(k, {}),
+                            "filter_reasons": dict(kind_reasons[k]), "after_filters": kept_k[k],
+                            "after_dedup": dedup_k[k], **{s: per_kind(rows)[k] for s, rows in splits.items()}}
+                        for k in ["ui", "help"] + sources.KINDS}
     write_json(work("data", "stats.json"), stats)
     for k, v in stats.items():
-        print("prepare:", k, v)
+        if k != "sources":
+            print("prepare:", k, v)
+    for k, v in stats["sources"].items():
+        print(f"prepare: source {k}: raw {v['raw']}, after filters {v['after_filters']}, after dedup "
+              f"{v['after_dedup']}, train/dev/test/ood {v['train']}/{v['dev']}/{v['test']}/{v['ood']}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Stage `tokenizer`: joint English+Chinese SentencePiece Unigram model -> tokenizer.json.
+"""Stage `tokenizer`: joint English+Chinese SentencePiece Unigram model (12k pieces) -> tokenizer.json.
 
 Ids are fixed: <pad>=0, </s>=1, <unk>=2, >>en<<=3, >>zh<<=4 (user-defined symbols), then pieces.
 Text is normalised by common.normalize() (NFC + whitespace collapse + strip) before
@@ -16,21 +16,29 @@ import sentencepiece as spm
 from common import HERE, REPO, EOS_ID, LANG_IDS, LANG_TOKENS, PAD_ID, UNK_ID, normalize, read_jsonl, work, write_json
 
 SPM_PREFIX = "spm"
+# Joint en+zh pieces: vocab_study.py measured 8k-32k on held-out text (README, "Tokenizer").
+DEFAULT_VOCAB_SIZE = 12000
 
 
 def spm_path():
     return work("tokenizer", SPM_PREFIX + ".model")
 
 
-def train(vocab_size):
-    os.makedirs(work("tokenizer"), exist_ok=True)
-    rows = read_jsonl(work("data", "train.jsonl"))
-    corpus = work("tokenizer", "corpus.txt")
-    with open(corpus, "w", encoding="utf-8") as f:
+def write_corpus(path, rows):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
         for r in rows:
             f.write(r["en"] + "\n" + r["zh"] + "\n")
+    return path
+
+
+def train(vocab_size=DEFAULT_VOCAB_SIZE, model_type="unigram", prefix=None, corpus=None):
+    """Trains sentencepiece on the training split (both languages); returns the .model path."""
+    prefix = prefix or work("tokenizer", SPM_PREFIX)
+    corpus = corpus or write_corpus(work("tokenizer", "corpus.txt"), read_jsonl(work("data", "train.jsonl")))
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
     spm.SentencePieceTrainer.train(
-        input=corpus, model_prefix=work("tokenizer", SPM_PREFIX), model_type="unigram",
+        input=corpus, model_prefix=prefix, model_type=model_type,
         vocab_size=vocab_size, character_coverage=1.0, normalization_rule_name="identity",
         remove_extra_whitespaces=True, add_dummy_prefix=True, split_digits=True,
         pad_id=PAD_ID, eos_id=EOS_ID, unk_id=UNK_ID, bos_id=-1,
@@ -38,6 +46,7 @@ def train(vocab_size):
         user_defined_symbols=[LANG_TOKENS["en"], LANG_TOKENS["zh"]],
         num_threads=2, seed_sentencepiece_size=200000, minloglevel=2,
     )
+    return prefix + ".model"
 
 
 class Tok:
@@ -127,7 +136,10 @@ def node_check(model_dir):
 
 
 def run(cfg):
-    train(cfg["vocab_size"])
+    size = cfg.get("vocab_size", DEFAULT_VOCAB_SIZE)
+    train(size)
+    with open(work("tokenizer", "vocab_size.txt"), "w") as f:
+        f.write(f"{size}\n")  # config.get() warns when a config with another size would use this one
     to_tokenizer_json(work("tokenizer"), cfg["max_pos"])
     sp = Tok()
     print(f"tokenizer: vocab {sp.vocab_size}; e.g. {sp.sp.encode('Saves all changes and closes the dialog.', out_type=str)}"
