@@ -17,11 +17,10 @@ import { HeadView } from './views/headView';
 import { LayerActivations } from './views/layerActivations';
 import { ModelView } from './views/modelView';
 import { StepByStep } from './views/stepByStep';
-import { NextTokenView } from './views/nextToken';
-import { ArchitectureView, type ArchitectureTarget } from './views/architecture';
-import { PositionsView } from './views/positions';
 import { HeadDependenceView } from './views/headDependence';
 import type { PanelView } from './views/view';
+import { ModelPlans } from './modelPlans';
+import { clamp, emptyPlan, stackChoice } from './planParts';
 
 export type Content =
   | { readonly kind: 'inspection'; readonly summary: InspectionSummary; readonly source: CachedDataSource; readonly types: ReadonlyMap<TokenRef['stack'], TokenType[]> }
@@ -57,58 +56,47 @@ export interface PlannerCallbacks {
   readonly onSampling: (patch: Partial<Pick<PanelUiState, 'temperature' | 'topK' | 'topP'>>) => void;
 }
 
-const clamp = (value: number, low: number, high: number) => Math.max(low, Math.min(high, value));
 const numbers = (count: number) => Array.from({ length: count }, (_, i) => String(i + 1));
 /** Steps through -1 (average) … count-1, wrapping. */
 const cycle = (value: number, delta: number, count: number) => ((value + 1 + delta + count + 1) % (count + 1)) - 1;
-const noData = async () => () => {};
 const FFN_UNITS_SHOWN = 16;
-const NEXT_TOKENS_LISTED = 50;
 
 export class ViewPlanner {
-  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; next?: NextTokenView; architecture?: ArchitectureView; positions?: PositionsView; dependence?: HeadDependenceView } = {};
+  private readonly views: { heatmap?: AttentionHeatmap; steps?: StepByStep; heads?: HeadView; model?: ModelView; scatter?: EmbeddingScatter; activations?: LayerActivations; dependence?: HeadDependenceView } = {};
+  /** The model's own tabs: architecture, positions, next token. */
+  private readonly modelPlans: ModelPlans;
   private neighbourSource?: { source: CachedDataSource; id: string; stack: StackSummary['stack'] };
 
   constructor(
     private readonly theme: Theme,
     private readonly callbacks: PlannerCallbacks,
-  ) {}
+  ) {
+    this.modelPlans = new ModelPlans(theme, callbacks);
+  }
 
   plan(content: Content, ui: PanelUiState): Plan {
     if (content.kind === 'translation') return ui.mode === 'dependence' && content.source ? this.dependencePlan(content.translation, content.source, ui) : this.translationPlan(content.translation, ui, !!content.source);
     if (ui.tab === 'embeddings') return this.embeddingsPlan(content, ui);
     if (ui.tab === 'activations') return this.activationsPlan(content, ui);
-    if (ui.tab === 'next') return this.nextTokenPlan(content, ui);
-    if (ui.tab === 'architecture') return this.architecturePlan(content, ui);
-    if (ui.tab === 'positions') return this.positionsPlan(content, ui);
+    if (ui.tab === 'next') return this.modelPlans.nextToken(content, ui);
+    if (ui.tab === 'architecture') return this.modelPlans.architecture(content, ui);
+    if (ui.tab === 'positions') return this.modelPlans.positions(content, ui);
     return this.attentionPlan(content, ui);
   }
 
   dispose(): void {
     for (const view of Object.values(this.views)) view?.dispose();
+    this.modelPlans.dispose();
   }
 
   private get heatmap(): AttentionHeatmap {
     return (this.views.heatmap ??= new AttentionHeatmap(this.callbacks.onHover));
   }
 
-  private empty(ui: PanelUiState, message: string, tab: ViewTab = ui.tab): Plan {
-    return { key: 'empty', ui, tab, mode: ui.mode, modes: [], toolbar: {}, choices: {}, message, prepare: noData };
-  }
-
-  private stackChoice(stacks: readonly StackSummary[], ui: PanelUiState): { stack: StackSummary; choice?: ToolbarModel['stack']; pick: (i: number) => Partial<PanelUiState> } {
-    const stack = stacks.find((entry) => entry.stack === ui.stack) ?? stacks[0];
-    return {
-      stack,
-      choice: { labels: stacks.map((entry) => (entry.stack === 'encoder' ? t('encoder') : t('decoder'))), selected: stacks.indexOf(stack) },
-      pick: (i) => ({ stack: stacks[i].stack }),
-    };
-  }
-
   private attentionPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
     const { summary, source } = content;
     const groups = summary.groups;
-    if (groups.length === 0) return this.empty(ui, t('noAttention'));
+    if (groups.length === 0) return emptyPlan(ui, t('noAttention'));
     const isSelf = (g: AttentionGroupSummary) => g.kind === 'self' && g.queries === g.keys;
     const modes: TabItem<AttentionMode>[] = [
       { key: 'model', label: t('modeModel') },
@@ -276,7 +264,7 @@ export class ViewPlanner {
 
   private translationPlan(translation: Translation, ui: PanelUiState, withHost = false): Plan {
     const cross = translation.crossAttention;
-    if (!cross) return this.empty(ui, t('noCrossAttention'), 'attention');
+    if (!cross) return emptyPlan(ui, t('noCrossAttention'), 'attention');
     const [layers, heads] = cross.dims;
     const alignLayer = clamp(ui.alignLayer, -1, layers - 1);
     const alignHead = clamp(ui.alignHead, -1, heads - 1);
@@ -322,8 +310,8 @@ export class ViewPlanner {
 
   private embeddingsPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
     const stacks = content.summary.stacks.filter((s) => s.hasProjection);
-    if (stacks.length === 0) return this.empty(ui, t('noProjection'));
-    const { stack, choice, pick } = this.stackChoice(stacks, ui);
+    if (stacks.length === 0) return emptyPlan(ui, t('noProjection'));
+    const { stack, choice, pick } = stackChoice(stacks, ui);
     // Hidden states [layers + 1] and the lookup (position -1), as the projection will have them.
     const layers = stack.norms?.dims[0] ?? 1;
     const low = stack.hasEmbeddings ? -1 : 0;
@@ -371,8 +359,8 @@ export class ViewPlanner {
 
   private activationsPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
     const stacks = content.summary.stacks.filter((s) => s.norms);
-    if (stacks.length === 0) return this.empty(ui, t('noHiddenStates'));
-    const { stack, choice, pick } = this.stackChoice(stacks, ui);
+    if (stacks.length === 0) return emptyPlan(ui, t('noHiddenStates'));
+    const { stack, choice, pick } = stackChoice(stacks, ui);
     const view = (this.views.activations ??= new LayerActivations(this.callbacks.onHover));
     const layers = (stack.norms?.dims[0] ?? 1) - 1;
     const layer = clamp(ui.layer, 0, Math.max(0, layers - 1));
@@ -405,78 +393,6 @@ export class ViewPlanner {
     };
   }
 
-  private nextTokenPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
-    const { summary, source } = content;
-    const stack = summary.stacks.find((entry) => entry.stack === summary.logitsStack);
-    if (!summary.interventions || !stack) return this.empty(ui, t('noNextToken'));
-    const count = stack.tokens.length;
-    const position = ui.nextPosition < 0 || ui.nextPosition >= count ? count - 1 : ui.nextPosition;
-    const view = (this.views.next ??= new NextTokenView(this.callbacks.onSampling));
-    const label = tokenLabel(stack.tokens[position]);
-    const title = fill(summary.family === 'encoder-only' ? 'nextTitleMasked' : 'nextTitle', summary.modelName, label, position + 1, count);
-    const sampling = { temperature: ui.temperature, topK: ui.topK, topP: ui.topP };
-    return {
-      key: 'next',
-      ui: { ...ui, nextPosition: position },
-      tab: 'next',
-      mode: ui.mode,
-      modes: [],
-      toolbar: { token: { labels: stack.tokens.map(tokenLabel), selected: position } },
-      choices: { token: (index) => ({ nextPosition: index }) },
-      step: (dx) => (dx ? { nextPosition: clamp(position + dx, 0, count - 1) } : undefined),
-      view,
-      prepare: async () => {
-        const next = await source.call('nextTokens', { id: summary.id, position, count: NEXT_TOKENS_LISTED });
-        return () => view.update({ title, next, sampling, exportName: `next-token-${position + 1}` });
-      },
-    };
-  }
-
-  private architecturePlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
-    const { summary } = content;
-    const architecture = summary.architecture;
-    if (!architecture) return this.empty(ui, t('noArchitecture'));
-    const open = (target: ArchitectureTarget): Partial<PanelUiState> => {
-      switch (target.kind) {
-        case 'attention':
-          return { tab: 'attention', mode: 'heatmap', group: summary.family === 'encoder-decoder' ? `${target.stack}.${target.attention}` : target.attention, layer: target.layer, head: 0 };
-        case 'ffn':
-        case 'norm':
-          return { tab: 'activations', stack: target.stack, layer: target.layer };
-        case 'embeddings':
-          return { tab: 'embeddings', stack: target.stack };
-        case 'output':
-          return summary.interventions && summary.logitsStack ? { tab: 'next' } : { tab: 'activations', stack: summary.logitsStack };
-      }
-    };
-    const view = (this.views.architecture ??= new ArchitectureView((target) => this.callbacks.onNavigate(open(target))));
-    const data = { title: fill('archTitle', summary.modelName), architecture, modelName: summary.modelName, exportName: 'architecture' };
-    return { key: 'architecture', ui, tab: 'architecture', mode: ui.mode, modes: [], toolbar: {}, choices: {}, view, prepare: async () => () => view.update(data) };
-  }
-
-  private positionsPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
-    const stacks = content.summary.stacks.filter((s) => s.hasPositions);
-    if (stacks.length === 0) return this.empty(ui, t('noPositions'));
-    const { stack, choice, pick } = this.stackChoice(stacks, ui);
-    const token = clamp(ui.token, 0, stack.tokens.length - 1);
-    const view = (this.views.positions ??= new PositionsView(this.callbacks.onHover));
-    return {
-      key: 'positions',
-      ui: { ...ui, stack: stack.stack, token },
-      tab: 'positions',
-      mode: ui.mode,
-      modes: [],
-      toolbar: { stack: choice, token: { labels: stack.tokens.map(tokenLabel), selected: token } },
-      choices: { stack: pick, token: (index) => ({ token: index }) },
-      step: (dx) => (dx ? { token: clamp(token + dx, 0, stack.tokens.length - 1) } : undefined),
-      view,
-      prepare: async () => {
-        const { term, embeddings } = await content.source.call('positions', { id: content.summary.id, stack: stack.stack });
-        const title = fill('positionsTitle', stack.stack === 'encoder' ? t('encoder') : t('decoder'));
-        return () => view.update({ title, stack: stack.stack, tokens: stack.tokens, term, embeddings, token: Math.min(token, term.added.dims[0] - 1), theme: this.theme, exportName: `positions-${stack.stack}` });
-      },
-    };
-  }
 }
 
 /** `GROUP:LAYER:HEAD` names a head of one of these groups. */

@@ -141,7 +141,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     target: input.target?.text,
     stacks,
     attention,
-    architecture: architectureOf(model, logits !== undefined),
+    architecture: architectureOf(model, stacks, attention, logits),
     logits,
     ...(input.qkv ? { qkv } : {}),
     ...(ablated ? { ablated } : {}),
@@ -338,12 +338,14 @@ function logitsOf(tensor: ort.Tensor, notices: string[]): Tensor | undefined {
 }
 
 /** The paper's figure of this model: stacks, layers, the attention blocks of a layer, widths, norm placement. */
-function architectureOf(model: LoadedModel, outputHead: boolean): Architecture {
+function architectureOf(model: LoadedModel, stacks: readonly StackInspection[], attention: readonly AttentionGroup[], logits: Tensor | undefined): Architecture {
+  // Without a config.json (a tutorial's own export) the run itself says how wide and how many heads.
+  const width = stacks.map((stack) => stack.hiddenStates?.dims[2] ?? stack.embeddings?.dims[1]).find((value) => value !== undefined);
   return {
-    dModel: model.info.hiddenSize,
-    heads: model.info.heads,
-    vocabSize: model.info.vocabSize,
-    outputHead,
+    dModel: model.info.hiddenSize || (width ?? 0),
+    heads: model.info.heads || (attention[0]?.tensor.dims[1] ?? 0),
+    vocabSize: model.info.vocabSize || (logits?.dims[1] ?? 0),
+    outputHead: logits !== undefined,
     stacks: model.stacks.map((runtime) => {
       const kinds = KINDS.filter((kind) => runtime.probes.attention.some((probe) => probe.kind === kind));
       const layers = Math.max(0, ...runtime.probes.attention.map((probe) => probe.layer + 1), (runtime.probes.hiddenStates?.length ?? 1) - 1);

@@ -202,6 +202,7 @@ describe('a translation’s panel: which heads it depends on (marian-tiny)', () 
     const host = await WebviewHost.open(browser, 'head-dependence', { answer, width: 1000 });
     try {
       await host.ready;
+      // A translation has no inspection behind it; the harness only needs one to answer at all.
       host.inspection = {} as Inspection;
       await host.post({ type: 'translation', translation });
       await waitForView(host.page, 'alignment');

@@ -1,7 +1,7 @@
 // Where a stack adds positions to its token embeddings, found by structure: from the embedding
-// lookup forward through a constant scale (Marian's and the paper's √d_model) to the Add whose
-// other side does not come from the tokens, then back from that side to the weight table it reads
-// (a learned nn.Embedding, or a sinusoidal table stored as a constant or buffer).
+// lookup forward through a constant scale (Marian's and the paper's √d_model) to the first Add whose
+// other side reads a table of at least MIN_POSITIONS rows, traced back to that weight (a learned
+// nn.Embedding, or a sinusoidal table stored as a weight, a Constant buffer or external data).
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
@@ -23,9 +23,9 @@ export interface PositionTable {
 
 /** Between the lookup and the sum: casts, dropout, a constant scale. */
 const FORWARD_PASS_OPS = new Set(['Cast', 'Identity', 'Dropout']);
-/** From the added tensor back to its table: slicing, gathering, reshaping. */
 /** Fewer rows than this is a token-type table, not positions. */
 const MIN_POSITIONS = 8;
+/** From the added tensor back to its table: slicing, gathering, reshaping. */
 const TABLE_PASS_OPS = new Set(['Gather', 'Slice', 'Unsqueeze', 'Squeeze', 'Expand', 'Transpose', 'Reshape', 'Identity', 'Cast', 'Flatten']);
 
 export function findPositionTable(scope: GraphScope, embedding: string, width: number): PositionTable | undefined {
@@ -76,7 +76,6 @@ function tableOf(scope: GraphScope, tensor: string, width: number): Omit<Positio
 
 /** An fp32 table whose last dimension is the model width, as [rows, width]. */
 function floatTable(proto: onnx.ITensorProto, width: number): Omit<PositionTable, 'embeddingScale'> | undefined {
-  // External data paths were vetted when the file was read (inside the model folder).
   const dims = (proto.dims ?? []).map(int64);
   if (dims.length < 2 || dims.at(-1) !== width || proto.dataType !== onnx.TensorProto.DataType.FLOAT) return undefined;
   const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -96,6 +95,7 @@ function floatTable(proto: onnx.ITensorProto, width: number): Omit<PositionTable
 export function withExternalTable(table: PositionTable | undefined, folder: string): PositionTable | undefined {
   if (!table?.external) return table;
   const { location, offset, length } = table.external;
+  // The path was vetted when the file was read: inside the model folder.
   if (length !== table.rows * table.width * 4) return undefined;
   const bytes = Buffer.alloc(length);
   const fd = openSync(path.resolve(folder, location), 'r');
