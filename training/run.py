@@ -1,6 +1,6 @@
 """Transformer Inspector en<->zh model recipe.
 
-usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] STAGE [STAGE ...]
+usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] STAGE [STAGE ...]
 stages: fetch prepare tokenizer train export quantize evaluate card parity | all
 """
 import argparse
@@ -40,9 +40,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default="full", choices=sorted(config.CONFIGS))
     ap.add_argument("--steps", type=int, help="override max_steps (e.g. to train a resumed run longer)")
+    ap.add_argument("--minutes", type=float, help="train: stop at the first checkpoint after M minutes (resume later)")
     ap.add_argument("stages", nargs="+", choices=STAGES + ["all"])
     a = ap.parse_args()
-    cfg = config.get(a.config, max_steps=a.steps)
+    cfg = config.get(a.config, max_steps=a.steps, minutes=a.minutes)
     for name in (STAGES if "all" in a.stages else a.stages):
         stage(name, cfg)
 

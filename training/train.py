@@ -4,12 +4,17 @@ Every training pair gives two examples: [>>zh<<] en </s> -> zh </s> and [>>en<<]
 Batches are length-bucketed by token count. Loss: cross-entropy with label smoothing 0.1.
 Adam(0.9, 0.98, 1e-9) with the paper's warm-up then inverse-square-root schedule.
 The checkpoint (run_dir/ckpt.pt) holds model, optimiser, step, data position and wall time;
-rerunning the stage resumes from it. Works on CPU (2 threads) or CUDA, picked automatically.
+rerunning the stage resumes from it. Works on CPU (2 threads) or CUDA, picked automatically;
+on CUDA the forward pass runs under bf16 autocast (mixed precision; weights and Adam stay fp32).
+Every invocation appends its device, first and last step, tokens and wall time to run_dir/runs.jsonl;
+cfg["minutes"] (run.py --minutes) stops it cleanly at a checkpoint after that much wall time.
 """
 import hashlib
 import json
 import os
 import random
+import contextlib
+import platform
 import time
 
 import torch
@@ -24,6 +29,22 @@ DECODER_START_ID = PAD_ID  # Marian convention
 
 def device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def autocast(dev):
+    """bf16 mixed precision on a GPU; plain fp32 on the CPU (bf16 matmuls are slower there)."""
+    if dev.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def record_run(cfg, dev, first_step, state, started, stopped_by):
+    rec = {"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
+           "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else f"cpu ({platform.processor() or platform.machine()})",
+           "threads": torch.get_num_threads(), "from_step": first_step, "to_step": state["step"],
+           "tokens_total": state["tokens"], "wall_s": round(time.time() - started, 1), "stopped_by": stopped_by}
+    with open(os.path.join(cfg["run_dir"], "runs.jsonl"), "a") as f:
+        f.write(json.dumps(rec) + "\n")
 
 
 def examples(split, tok, max_len):
@@ -131,8 +152,11 @@ def run(cfg):
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {cfg['name']} on {dev}, {n_params:,} parameters, {len(train_data):,} examples", flush=True)
     model.train()
+    started, first_step = time.time(), state["step"]
+    deadline = started + 60 * cfg["minutes"] if cfg.get("minutes") else None
+    stopped_by = "max_steps"
     t0, win_tok, win_t = time.time(), 0, time.time()
-    while state["step"] < cfg["max_steps"]:
+    while state["step"] < cfg["max_steps"] and stopped_by == "max_steps":
         batches = make_batches(train_data, cfg["batch_tokens"], cfg["seed"] * 1000 + state["epoch"])
         while state["batch"] < len(batches) and state["step"] < cfg["max_steps"]:
             s, sm, ti, to = collate(train_data, batches[state["batch"]], dev)
@@ -140,7 +164,9 @@ def run(cfg):
             state["batch"] += 1
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"], cfg)
-            loss = loss_fn(model(s, sm, ti), to, cfg["label_smoothing"])
+            with autocast(dev):
+                logits = model(s, sm, ti)
+            loss = loss_fn(logits.float(), to, cfg["label_smoothing"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -160,15 +186,20 @@ def run(cfg):
                     t0 = time.time()
                     save(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "cfg": cfg})
                     rec["saved"] = True
+                    if deadline and time.time() > deadline:
+                        stopped_by = "minutes"
                 print("train:", json.dumps(rec), flush=True)
                 with open(log_path, "a") as f:
                     f.write(json.dumps(rec) + "\n")
+                if stopped_by != "max_steps":
+                    break
         if state["batch"] >= len(batches):
             state["epoch"] += 1
             state["batch"] = 0
     state["wall"] += time.time() - t0
     save(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "cfg": cfg})
-    print(f"train: done, {state['step']} steps, {state['wall'] / 60:.1f} min, "
+    record_run(cfg, dev, first_step, state, started, stopped_by)
+    print(f"train: {'done' if stopped_by == 'max_steps' else 'stopped after --minutes'}, {state['step']} steps, {state['wall'] / 60:.1f} min, "
           f"{state['tokens'] / max(state['wall'], 1e-9):.0f} tokens/s", flush=True)
 
 

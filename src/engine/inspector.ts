@@ -12,7 +12,7 @@ import { logitLensOf } from './logitLens';
 import { buildFeeds, toFloat32 } from './modelFeeds';
 import { interventionsFor } from './interventions';
 import { positionTermOf } from './positionTerm';
-import { assembleQkv, qkvFetches } from './qkv';
+import { assembleQkv, layerInputValues, layerQkv, qkvFetches } from './qkv';
 import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
 import { providerDisplayName } from './sessionFactory';
@@ -97,6 +97,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
   let logits: Tensor | undefined;
   const qkv: QkvGroup[] = [];
   let encoderOutput: ort.Tensor | undefined;
+  const layerInputs = new Map<StackRuntime, ReturnType<typeof layerInputValues>>();
   const tokensOf = (runtime: StackRuntime) => (runtime.stack === 'decoder' && input.target ? input.target.tokens : input.source.tokens);
   for (const group of runGroups(model.stacks)) {
     const runStarted = performance.now();
@@ -118,6 +119,8 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     const fetches = [...new Set([...group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })), ...qkvFetchList])];
     const outputs = await runFetching(first.session, feeds, fetches);
     timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
+    const valueOf = layerInputValues(group, outputs, feeds);
+    for (const runtime of group) layerInputs.set(runtime, valueOf);
     for (const runtime of group) {
       if (runtime.stack === 'encoder') encoderOutput = outputs[encoderOutputName(runtime)];
       const positions = positionTermOf(model, runtime, tokensOf(runtime).length);
@@ -132,7 +135,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
   }
   timingsMs.total = performance.now() - started;
   const qkvGroups = model.stacks.flatMap((runtime) => KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => attentionGroupKey(model.spec.family, runtime.stack, kind)));
-  const deferredQkv = input.activationsView === 'on-demand' && !input.qkv && qkvGroups.length > 0 ? deferQkv(model, input, qkvGroups) : undefined;
+  const deferredQkv = input.activationsView === 'on-demand' && !input.qkv && qkvGroups.length > 0 ? deferQkv(model, input, qkvGroups, layerInputs) : undefined;
   const inspection: Inspection = {
     modelName: model.spec.name,
     family: model.spec.family,
@@ -256,7 +259,7 @@ function ffnKeysOf(runtime: StackRuntime): string[] | undefined {
 
 /** The FFN activations of one run, from the same session and inputs, when first asked for. */
 /** Q/K/V cost one more run, made only when the panel's step-by-step view first asks. */
-function deferQkv(model: LoadedModel, input: TokenInput, groups: readonly string[]): DeferredQkv {
+function deferQkv(model: LoadedModel, input: TokenInput, groups: readonly string[], layerInputs: ReadonlyMap<StackRuntime, ReturnType<typeof layerInputValues>>): DeferredQkv {
   let result: Promise<readonly QkvGroup[]> | undefined;
   const run = async () => {
     try {
@@ -266,7 +269,21 @@ function deferQkv(model: LoadedModel, input: TokenInput, groups: readonly string
       throw new EngineError('input', `The queries, keys and values could not be computed (${errorMessage(error)}); the model may have been replaced since: inspect again.`);
     }
   };
-  return { groups, fetch: () => (result ??= run()) };
+  const layers = new Map<string, Promise<QkvGroup | undefined>>();
+  // One block from its Q/K/V model and this run's layer input; undefined sends the caller to the whole re-run.
+  const layer = (group: string, index: number) => {
+    const memoKey = `${group}/${index}`;
+    let found = layers.get(memoKey);
+    if (!found) {
+      const runtime = model.stacks.find((entry) => KINDS.some((kind) => attentionGroupKey(model.spec.family, entry.stack, kind) === group));
+      const kind = KINDS.find((entry) => runtime && attentionGroupKey(model.spec.family, runtime.stack, entry) === group);
+      const valueOf = runtime && layerInputs.get(runtime);
+      found = runtime && kind && valueOf ? layerQkv(runtime, kind, index, valueOf).catch(() => undefined) : Promise.resolve(undefined);
+      layers.set(memoKey, found);
+    }
+    return found;
+  };
+  return { groups, fetch: () => (result ??= run()), layer };
 }
 
 function deferredFfn(runtime: StackRuntime, feeds: ort.InferenceSession.FeedsType): DeferredFfnActivations {

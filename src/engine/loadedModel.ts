@@ -12,6 +12,7 @@ import { instrument, ProbeKey } from './graph/instrument';
 import { countParameters, OnnxFile, readOnnxFile } from './graph/onnxFile';
 import type { StackProbes } from './graph/probeFinder';
 import { InputSpec, inputSpecs } from './modelFeeds';
+import { openableQkvHeads, QkvHeadRuntime } from './qkv';
 import { configNumber, ModelSpec, ModelVariant, OnnxRole, readModelFolder } from './modelFolder';
 import { createSession, ProviderAttempt, providerDisplayName, SessionSettings } from './sessionFactory';
 import { TextTokenizer } from './textTokenizer';
@@ -35,6 +36,8 @@ export interface StackRuntime {
   /** `self.0`… → row of the session's head mask input; `maskBlocks` rows in all (0: no such input). */
   readonly maskRows: ReadonlyMap<string, number>;
   readonly maskBlocks: number;
+  /** `self.3` → that block's Q/K/V model, where it follows from the layer's input. */
+  readonly qkvHeads: ReadonlyMap<string, QkvHeadRuntime>;
 }
 
 export interface LoadedModel {
@@ -136,6 +139,7 @@ async function openRuntime(
       outputNames: created.session.outputNames,
       provider: created.provider,
       lens: await openLensHead(part.lensHead, file, options),
+      qkvHeads: openableQkvHeads(part.qkvHeads, path.dirname(file), options),
     });
   }
   return {
@@ -179,6 +183,7 @@ export async function disposeModel(model: LoadedModel): Promise<void> {
   // Both stacks of one graph share its session.
   const sessions = new Set(runtimes.flatMap((runtime) => [runtime.session, ...(runtime.lens ? [runtime.lens.session] : [])]));
   await Promise.all([...sessions].map((session) => session.release()));
+  await Promise.all(runtimes.flatMap((runtime) => [...runtime.qkvHeads.values()].map((head) => head.release())));
 }
 
 function maxPositionsOf(spec: ModelSpec): number {

@@ -23,6 +23,8 @@ export async function answerInEngine(inspection: Inspection, { method, params }:
       }
       case 'headQkv': {
         const p = params as PanelDataMethods['headQkv']['params'];
+        const layer = await inspection.deferredQkv?.layer?.(p.group, p.layer);
+        if (layer) return headQkvOf(inspection, [layer], { ...p, layer: 0 });
         const groups = inspection.qkv ?? (await inspection.deferredQkv?.fetch());
         if (!groups) throw new EngineError('input', `The queries, keys and values of ${p.group} are not observable in this model.`);
         return headQkvOf(inspection, groups, p);

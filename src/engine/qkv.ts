@@ -4,10 +4,67 @@
 
 import type * as ort from 'onnxruntime-node';
 import type { AttentionKind, QkvGroup, Tensor } from '../protocol/inspection';
-import { scaleFactors, scaleKey } from './graph/instrument';
+import { qkvProbeKeys, scaleFactors, scaleKey } from './graph/instrument';
 import type { QkvProbe } from './graph/probeFinder';
+import type { QkvHead } from './graph/qkvHeads';
 import type { StackRuntime } from './loadedModel';
 import { toFloat32 } from './modelFeeds';
+import { createSession, SessionSettings } from './sessionFactory';
+import { runFetching } from './sessionRun';
+
+/** A block's Q/K/V model, its session opened the first time it is asked for. */
+export interface QkvHeadRuntime {
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly session: () => Promise<ort.InferenceSession>;
+  /** Releases the session if one was opened. */
+  readonly release: () => Promise<void>;
+}
+
+export function openableQkvHeads(heads: readonly QkvHead[], externalDataFolder: string, settings: SessionSettings): ReadonlyMap<string, QkvHeadRuntime> {
+  return new Map(heads.map((head) => {
+    let opened: Promise<ort.InferenceSession> | undefined;
+    const session = () => (opened ??= createSession(head.bytes, externalDataFolder, settings).then((created) => created.session));
+    const release = async () => {
+      const current = opened;
+      opened = undefined;
+      await current?.then((value) => value.release(), () => undefined);
+    };
+    return [head.block, { inputs: head.inputs, outputs: head.outputs, session, release }];
+  }));
+}
+
+/**
+ * One block's Q, K and V as a one-layer group, from its head model fed with the run's hidden
+ * states and inputs (`valueOf`); undefined where the block has no head or a value is missing.
+ */
+export async function layerQkv(runtime: StackRuntime, kind: AttentionKind, layer: number, valueOf: (tensor: string) => ort.Tensor | undefined): Promise<QkvGroup | undefined> {
+  const probe = runtime.probes.qkv.find((entry) => entry.kind === kind && entry.layer === layer);
+  const head = probe && runtime.qkvHeads.get(blockKey(probe));
+  if (!probe || !head) return undefined;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of head.inputs) {
+    const value = valueOf(name);
+    if (!value) return undefined;
+    feeds[name] = value;
+  }
+  const outputs = await runFetching(await head.session(), feeds, head.outputs);
+  // The head names its outputs as the graph does, not as the instrumented session's probe outputs.
+  const probeOutputs = new Map(qkvProbeKeys(probe));
+  return assembleQkv({ ...runtime, probeOutputs, probes: { ...runtime.probes, qkv: [probe] } }, kind, outputs);
+}
+
+/** The run's values a head can read: the hidden states it fetched (by graph name) and its feeds. */
+export function layerInputValues(group: readonly StackRuntime[], outputs: ort.InferenceSession.OnnxValueMapType, feeds: ort.InferenceSession.FeedsType): (tensor: string) => ort.Tensor | undefined {
+  const byName = new Map<string, ort.Tensor>();
+  for (const runtime of group) {
+    runtime.probes.hiddenStates?.forEach((tensor, layer) => {
+      const value = outputs[runtime.probeOutputs.get(`hidden.${layer}`) ?? ''];
+      if (value) byName.set(tensor, value as ort.Tensor);
+    });
+  }
+  return (tensor) => byName.get(tensor) ?? (feeds[tensor] as ort.Tensor | undefined);
+}
 
 const blockKey = (probe: QkvProbe) => `${probe.kind}.${probe.layer}`;
 

@@ -58,6 +58,8 @@ export interface DeferredQkv {
   readonly groups: readonly string[];
   /** Runs the model again on the same input with Q/K/V fetched; memoised. */
   readonly fetch: () => Promise<readonly QkvGroup[]>;
+  /** One block as a one-layer group, from the layer's input alone where the graph allows; memoised. */
+  readonly layer?: (group: string, layer: number) => Promise<QkvGroup | undefined>;
 }
 
 /** The model as the paper draws it, from the structure the engine found. */

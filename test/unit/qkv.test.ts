@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/engine/engine';
 import type { Inspection, QkvGroup, Tensor } from '../../src/protocol/inspection';
-import { fixture, reference } from './fixtures';
+import { bundledModelPath } from '../../src/engine/bundledModel';
+import { fixture, maxAbsDifference, reference } from './fixtures';
 
 /** Largest |softmax(scale·QKᵀ, causal where asked) − attention| over every layer, head and row. */
 function recomputeDifference(group: QkvGroup, attention: Tensor, causal: boolean): number {
@@ -90,4 +91,43 @@ describe('inspect --qkv', () => {
       await engine.dispose();
     }
   });
+});
+
+/** One layer of a [layers, heads, tokens, d] tensor. */
+function layerOf(tensor: Tensor, layer: number): Float32Array {
+  const size = tensor.data.length / tensor.dims[0];
+  return tensor.data.subarray(layer * size, (layer + 1) * size) as Float32Array;
+}
+
+describe('the step-by-step view’s Q/K/V of one layer, from that layer’s input', () => {
+  const cases = [...CASES.map(({ name }) => ({ name, folder: fixture(name) })), { name: 't5-tiny', folder: fixture('t5-tiny') }, { name: 'bundled en-zh', folder: bundledModelPath()! }];
+  for (const { name, folder } of cases) {
+    it(`${name}: every block has its own small model, and it gives the full run's Q, K, V and scale`, async () => {
+      const engine = new Engine();
+      try {
+        await engine.load(folder);
+        const text = name === 'bundled en-zh' ? 'Open the file in a new window.' : reference(name).text;
+        const target = name === 'bundled en-zh' ? '在新窗口中打开文件。' : name === 't5-tiny' ? 'Hello world' : reference(name).target ?? (reference(name).decoder_input_ids ? 'Hello world' : undefined);
+        const panel = await engine.inspect({ text, target, activationsView: 'on-demand' });
+        const full = await engine.inspect({ text, target, qkv: true });
+        assert.ok(panel.deferredQkv?.layer, 'the panel inspection offers one layer at a time');
+        for (const group of full.qkv!) {
+          const groupKey = key(full, group);
+          for (let layer = 0; layer < group.queries.dims[0]; layer++) {
+            const one = await panel.deferredQkv.layer(groupKey, layer);
+            assert.ok(one, `${groupKey} layer ${layer}: no Q/K/V model was cut out`);
+            assert.deepEqual(one.queries.dims, [1, ...group.queries.dims.slice(1)]);
+            for (const part of ['queries', 'keys', 'values'] as const) {
+              const difference = maxAbsDifference(one[part].data, layerOf(group[part], layer));
+              assert.ok(difference < 1e-5, `${groupKey} layer ${layer} ${part}: ${difference}`);
+            }
+            assert.equal(one.scale[0], group.scale[layer]);
+            assert.equal(one.queryScale?.[0], group.queryScale?.[layer]);
+          }
+        }
+      } finally {
+        await engine.dispose();
+      }
+    });
+  }
 });

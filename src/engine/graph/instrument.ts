@@ -11,6 +11,8 @@ import { headMaskInput, maskSoftmaxes } from './headMask';
 import type { ScaleFactor } from './attentionChecks';
 import { findGraphStacks, findStackProbes, QkvProbe, StackProbes } from './probeFinder';
 import { lengthDelimited, readFields } from './protoWire';
+import { buildQkvHeads, QkvHead } from './qkvHeads';
+import { valueInfo } from './subgraph';
 
 const MODEL_GRAPH_FIELD = 7;
 const GRAPH_NODE_FIELD = 1;
@@ -29,6 +31,8 @@ export interface InstrumentedStack {
   readonly stack?: 'encoder' | 'decoder';
   /** The output head as its own model (the logit lens), where the graph has logits and one can be cut out. */
   readonly lensHead?: Uint8Array;
+  /** Blocks whose Q/K/V can be computed from the layer's input alone (the step-by-step view). */
+  readonly qkvHeads: readonly QkvHead[];
   /** Probe key → name of the graph output that carries it. */
   readonly outputs: ReadonlyMap<ProbeKey, string>;
   readonly probes: StackProbes;
@@ -49,18 +53,19 @@ export interface InstrumentedModel {
 export function probeKeys(probes: StackProbes): Map<ProbeKey, string> {
   const keys = new Map<ProbeKey, string>();
   for (const probe of probes.attention) keys.set(`${probe.kind}.${probe.layer}`, probe.tensor);
-  for (const probe of probes.qkv) {
-    const block = `${probe.kind}.${probe.layer}`;
-    keys.set(`q.${block}`, probe.queries);
-    keys.set(`k.${block}`, probe.keys);
-    keys.set(`v.${block}`, probe.values);
-    // Factors the graph does not state as constants are fetched with Q, K and V.
-    scaleFactors(probe).forEach((factor, i) => factor.value === undefined && keys.set(scaleKey(block, i), factor.tensor));
-  }
+  for (const probe of probes.qkv) for (const [key, tensor] of qkvProbeKeys(probe)) keys.set(key, tensor);
   probes.hiddenStates?.forEach((tensor, layer) => keys.set(`hidden.${layer}`, tensor));
   probes.ffn?.forEach((tensor, layer) => keys.set(`ffn.${layer}`, tensor));
   if (probes.lensInput && probes.lensInput !== probes.hiddenStates?.at(-1)) keys.set('lens', probes.lensInput);
   if (probes.embedding) keys.set('embedding', probes.embedding);
+  return keys;
+}
+
+/** A block's Q, K and V and the scale factors fetched with them (those the graph does not state as constants). */
+export function qkvProbeKeys(probe: QkvProbe): [ProbeKey, string][] {
+  const block = `${probe.kind}.${probe.layer}`;
+  const keys: [ProbeKey, string][] = [[`q.${block}`, probe.queries], [`k.${block}`, probe.keys], [`v.${block}`, probe.values]];
+  scaleFactors(probe).forEach((factor, i) => factor.value === undefined && keys.push([scaleKey(block, i), factor.tensor]));
   return keys;
 }
 
@@ -71,10 +76,6 @@ export function scaleFactors(probe: QkvProbe): ScaleFactor[] {
 
 /** The probe key of a block's scale factor that is fetched (not a constant): `scale.self.0.1`. */
 export const scaleKey = (block: string, index: number) => `scale.${block}.${index}`;
-
-function valueInfo(name: string, elemType: number): onnx.ValueInfoProto {
-  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType } } });
-}
 
 export function instrument(file: OnnxFile): InstrumentedModel {
   const opened = openFusedAttention(new GraphScope(file.graph), file.graph, file.opset);
@@ -110,6 +111,8 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
   });
   const added: Uint8Array[] = [];
   const addedNames = new Set<string>();
+  // The cross-attention of a graph holding both stacks reads the encoder's output, a hidden state too.
+  const layerInputs = new Set(found.flatMap(({ probes }) => probes.hiddenStates ?? []));
   const stacks = found.map(({ stack, probes }, index): InstrumentedStack => {
     const outputs = new Map<ProbeKey, string>();
     for (const [key, tensor] of probeKeys(probes)) {
@@ -121,7 +124,7 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
     // The output head reads the last stack (the decoder of an encoder-decoder graph).
     const last = index === found.length - 1;
     const lensHead = last && probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
-    return { stack, lensHead, outputs, probes, maskRows: mask.rows[index] };
+    return { stack, lensHead, qkvHeads: qkvHeadsOf(file, scope, probes, layerInputs), outputs, probes, maskRows: mask.rows[index] };
   });
   const inputs = mask.tensors.length > 0 ? [onnx.ValueInfoProto.encode(headMaskInput()).finish()] : [];
   return { bytes: spliceGraph(file.bytes, replacements, added, inputs), stacks, maskBlocks: mask.tensors.length };
@@ -180,6 +183,8 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
     scoreChecks: elseProbes.scoreChecks,
     unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
   };
+  // Cut before the softmaxes are masked: the branch's node list changes then.
+  const qkvHeads = qkvHeadsOf(file, elseScope, probes, new Set(probes.hiddenStates ?? []));
   // Both branches mask the same blocks with the same rows.
   const mask = maskRowsOf([{ probes }]);
   const branchTensors = (keys: ReadonlyMap<ProbeKey, string>) => probes.attention.map((probe) => keys.get(`${probe.kind}.${probe.layer}`)!);
@@ -191,7 +196,13 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
   const branchLogits = logitsPosition >= 0 ? elseOutputs[logitsPosition]?.name : undefined;
   const lensHead = probes.lensInput && branchLogits ? buildLensHead(file.model, elseScope, probes.lensInput, branchLogits, LENS_TOP_K) : undefined;
   const inputs = mask.tensors.length > 0 ? [onnx.ValueInfoProto.encode(headMaskInput()).finish()] : [];
-  return { bytes: spliceGraph(file.bytes, replacement, added, inputs), stacks: [{ lensHead, outputs, probes, maskRows: mask.rows[0] }], maskBlocks: mask.tensors.length };
+  return { bytes: spliceGraph(file.bytes, replacement, added, inputs), stacks: [{ lensHead, qkvHeads, outputs, probes, maskRows: mask.rows[0] }], maskBlocks: mask.tensors.length };
+}
+
+/** Q/K/V heads starting from the run's hidden states and the graph's inputs. */
+function qkvHeadsOf(file: OnnxFile, scope: GraphScope, probes: StackProbes, layerInputs: ReadonlySet<string>): QkvHead[] {
+  const tensorsOf = (probe: QkvProbe) => qkvProbeKeys(probe).map(([, tensor]) => tensor);
+  return buildQkvHeads(file.model, scope, probes.qkv, tensorsOf, (tensor) => layerInputs.has(tensor) || scope.isInput(tensor));
 }
 
 /**

@@ -5,6 +5,7 @@
 import { onnx } from 'onnx-proto';
 import { GraphScope } from './graphScope';
 import { int64 } from './onnxFile';
+import { cutSubgraph, encodeCut, valueInfo } from './subgraph';
 
 /** A head larger than this is not a head: the slice ran into the network itself. */
 const MAX_HEAD_NODES = 64;
@@ -16,10 +17,6 @@ export const LENS_TOP_K = 5;
 export const LENS_OUTPUTS = { values: 'lens_top_values', ids: 'lens_top_ids', logSumExp: 'lens_log_sum_exp' } as const;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
-
-function valueInfo(name: string, elemType: number): onnx.ValueInfoProto {
-  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType } } });
-}
 
 function int64Constant(name: string, values: readonly number[]): onnx.ITensorProto {
   return { name, dataType: INT64, dims: [values.length], int64Data: [...values] };
@@ -52,39 +49,14 @@ function topKTail(logits: string, elemType: number, topK: number, opset: number)
 export function buildLensHead(model: onnx.ModelProto, scope: GraphScope, input: string, logits: string, topK: number): Uint8Array | undefined {
   const opset = int64(model.opsetImport.find((entry) => !entry.domain || entry.domain === 'ai.onnx')?.version);
   if (opset < 11) return undefined;
-  const nodes = new Map<number, onnx.INodeProto>();
-  const leaves = new Set<string>();
-  const seen = new Set<string>();
-  const pending = [logits];
-  while (pending.length > 0) {
-    const tensor = pending.pop()!;
-    if (seen.has(tensor) || tensor === input) continue;
-    seen.add(tensor);
-    const producer = scope.producer(tensor);
-    if (!producer) {
-      leaves.add(tensor);
-      continue;
-    }
-    if (producer.node.attribute?.some((attribute) => attribute.g || attribute.graphs?.length)) return undefined;
-    nodes.set(producer.index, producer.node);
-    if (nodes.size > MAX_HEAD_NODES) return undefined;
-    for (const name of producer.node.input ?? []) if (name) pending.push(name);
-  }
-  if (!seen.size || nodes.size === 0) return undefined;
-  const initializers: onnx.ITensorProto[] = [];
-  for (const leaf of leaves) {
-    const initializer = scope.initializer(leaf);
-    if (!initializer) return undefined;
-    initializers.push(initializer);
-  }
+  const cut = cutSubgraph(scope, [logits], (tensor) => tensor === input, { maxNodes: MAX_HEAD_NODES });
+  if (!cut || cut.nodes.length === 0) return undefined;
   const tail = topKTail(logits, scope.elemType(logits), topK, opset);
-  const graph = onnx.GraphProto.create({
-    name: 'logit_lens',
-    node: [...[...nodes.entries()].sort(([a], [b]) => a - b).map(([, node]) => node), ...tail.nodes],
-    initializer: [...initializers, ...tail.initializers],
-    input: [valueInfo(input, scope.elemType(input))],
-    output: [valueInfo(LENS_OUTPUTS.values, FLOAT), valueInfo(LENS_OUTPUTS.ids, INT64), valueInfo(LENS_OUTPUTS.logSumExp, FLOAT)],
-  });
-  const head = onnx.ModelProto.create({ irVersion: model.irVersion, opsetImport: model.opsetImport, producerName: 'transformer-inspector logit lens', graph });
-  return onnx.ModelProto.encode(head).finish();
+  return encodeCut(
+    model,
+    'logit_lens',
+    { nodes: [...cut.nodes, ...tail.nodes], initializers: [...cut.initializers, ...tail.initializers] },
+    [valueInfo(input, scope.elemType(input))],
+    [valueInfo(LENS_OUTPUTS.values, FLOAT), valueInfo(LENS_OUTPUTS.ids, INT64), valueInfo(LENS_OUTPUTS.logSumExp, FLOAT)],
+  );
 }
