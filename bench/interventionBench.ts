@@ -8,7 +8,7 @@ import { inspectTokens } from '../src/engine/inspector';
 import type { LoadedModel } from '../src/engine/loadedModel';
 import type { PanelQuestion } from '../src/protocol/engineProtocol';
 import type { HeadRef, Inspection } from '../src/protocol/inspection';
-import { idle, launch, measures, now, panelLongTasks, switchView, watchLongTasks, WebviewHost } from '../test/webview/harness';
+import { idle, launch, measures, now, panelLongTasks, switchView, waitForView, watchLongTasks, WebviewHost } from '../test/webview/harness';
 import type { TokenCase } from './inspectionBench';
 import { interleaved, round, sample, type Sample } from './stats';
 
@@ -50,7 +50,12 @@ export async function ablationCost(model: LoadedModel, entry: TokenCase, repeats
 export interface StepViewLatency {
   readonly case: string;
   /** Click on "Step by step" to drawn, with the one run that computes every head's Q/K/V. */
-  readonly firstOpenMs: number;
+  /** Click on Step by step → drawn, through the harness, each on a fresh inspection. */
+  readonly firstOpen: Sample;
+  /** The engine's answers to a first open (the layer's Q/K/V model opened and run, the head's weights). */
+  readonly firstOpenEngine: Sample;
+  /** Those answers + the first drawing: a first open without the harness's JSON transfer. */
+  readonly firstOpenWithoutTransfer: Sample;
   /** Another head (its Q/K/V and weights asked for, then drawn), in page time through the harness,
    * whose JSON transfer of the answers is far slower than VS Code's postMessage. */
   readonly headChange: Sample;
@@ -64,6 +69,9 @@ export interface StepViewLatency {
   readonly queryChange: Sample;
   readonly longestTaskMs: number;
 }
+
+/** Fresh inspections the step view is first opened on. */
+const FIRST_OPENS = 5;
 
 export async function stepViewLatency(model: LoadedModel, entry: TokenCase, repeats: number): Promise<StepViewLatency> {
   const inspection = await inspectTokens(model, { ...entry.input, activationsView: 'on-demand' });
@@ -84,7 +92,30 @@ export async function stepViewLatency(model: LoadedModel, entry: TokenCase, repe
     await host.showInspection(inspection, 'bench');
     await idle(host.page);
     const since = await now(host.page);
-    const first = await switchView(host, 'attention', 'steps');
+    await switchView(host, 'attention', 'heatmap');
+    // The first open of the step view, on fresh inspections (nothing cached by the engine or the panel).
+    const firstOpen: number[] = [];
+    const firstEngine: number[] = [];
+    const firstWithoutTransfer: number[] = [];
+    for (let i = 0; i < FIRST_OPENS; i++) {
+      const fresh = i === 0 ? inspection : await inspectTokens(model, { ...entry.input, activationsView: 'on-demand' });
+      if (i > 0) {
+        await host.page.locator('button.tab[data-key="heatmap"]').click();
+        await waitForView(host.page, 'heatmap');
+        await host.showInspection(fresh, `bench-${i}`);
+        await idle(host.page);
+      }
+      Object.assign(span, { start: Infinity, end: 0 });
+      const drawsBefore = (await measures(host.page, 'ti:render:steps')).length;
+      const started = await now(host.page);
+      await host.page.locator('button.tab[data-key="steps"]').click();
+      await waitForView(host.page, 'steps');
+      firstOpen.push((await now(host.page)) - started);
+      const engineMs = Math.max(0, span.end - span.start);
+      firstEngine.push(engineMs);
+      firstWithoutTransfer.push(engineMs + ((await measures(host.page, 'ti:render:steps'))[drawsBefore] ?? 0));
+      await idle(host.page);
+    }
     // A control's change to the next drawing, timed inside the page (no harness round trips in the figure).
     const change = (selector: string, value: string | undefined) =>
       host.page.evaluate(
@@ -122,7 +153,9 @@ export async function stepViewLatency(model: LoadedModel, entry: TokenCase, repe
     const headDraws = draws.filter((_, i) => i % 2 === 0);
     return {
       case: entry.name,
-      firstOpenMs: round(first.clickToDrawnMs),
+      firstOpen: sample(firstOpen),
+      firstOpenEngine: sample(firstEngine),
+      firstOpenWithoutTransfer: sample(firstWithoutTransfer),
       headChange: sample(headTimes),
       headEngine: sample(engineTimes),
       draw: sample(draws),

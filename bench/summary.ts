@@ -64,8 +64,8 @@ export function summaryMarkdown(results: Record<string, unknown>): string {
   }
   const steps = results.stepView as StepViewLatency[] | undefined;
   if (steps) {
-    out.push(table(['step-by-step view', 'first open (Q/K/V run) ms', 'another head: engine answers', 'drawing', 'engine + drawing', 'another head through the harness (JSON transfer)', 'another query: key → drawn', 'longest task ms'],
-      steps.map((v) => [v.case, v.firstOpenMs, ms(v.headEngine), ms(v.draw), ms(v.headWithoutTransfer), ms(v.headChange), ms(v.queryChange), v.longestTaskMs])));
+    out.push(table(['step-by-step view', 'first open: click → drawn (harness)', 'first open: engine answers', 'first open: engine + drawing', 'another head: engine answers', 'drawing', 'engine + drawing', 'another head through the harness (JSON transfer)', 'another query: key → drawn', 'longest task ms'],
+      steps.map((v) => [v.case, ms(v.firstOpen), ms(v.firstOpenEngine), ms(v.firstOpenWithoutTransfer), ms(v.headEngine), ms(v.draw), ms(v.headWithoutTransfer), ms(v.headChange), ms(v.queryChange), v.longestTaskMs])));
   }
   return out.join('');
 }

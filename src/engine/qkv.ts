@@ -24,7 +24,7 @@ export interface QkvHeadRuntime {
 export function openableQkvHeads(heads: readonly QkvHead[], externalDataFolder: string, settings: SessionSettings): ReadonlyMap<string, QkvHeadRuntime> {
   return new Map(heads.map((head) => {
     let opened: Promise<ort.InferenceSession> | undefined;
-    const session = () => (opened ??= createSession(head.bytes, externalDataFolder, settings).then((created) => created.session));
+    const session = () => (opened ??= createSession(head.bytes, externalDataFolder, { ...settings, spinning: false }).then((created) => created.session));
     const release = async () => {
       const current = opened;
       opened = undefined;
@@ -121,14 +121,23 @@ function heads(tensor: ort.Tensor, transposed: boolean, multiplier: number): Ten
   const [a, b] = tensor.dims.slice(-2);
   const count = data.length / (a * b);
   const [tokens, width] = transposed ? [b, a] : [a, b];
+  const dims = [count, tokens, width];
+  // Tight loops by case: the step view's first ask assembles a whole BERT-base layer (1.2 M values) this way.
+  if (!transposed) {
+    if (multiplier === 1) return { dims, data };
+    const out = new Float32Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = multiplier * data[i];
+    return { dims, data: out };
+  }
   const out = new Float32Array(data.length);
   for (let head = 0; head < count; head++) {
     const base = head * a * b;
-    for (let t = 0; t < tokens; t++) {
-      for (let d = 0; d < width; d++) out[base + t * width + d] = multiplier * data[base + (transposed ? d * b + t : t * width + d)];
+    for (let d = 0; d < width; d++) {
+      const from = base + d * b;
+      for (let t = 0; t < tokens; t++) out[base + t * width + d] = multiplier * data[from + t];
     }
   }
-  return { dims: [count, tokens, width], data: out };
+  return { dims, data: out };
 }
 
 function stackTensors(parts: readonly Tensor[]): Tensor {

@@ -29,6 +29,8 @@ export interface SessionSettings {
   readonly executionProviders?: readonly string[];
   /** Intra-op threads; 0 lets onnxruntime decide. */
   readonly threads?: number;
+  /** Whether idle worker threads spin for the next run (onnxruntime's default); small side models say no. */
+  readonly spinning?: boolean;
 }
 
 export interface ProviderAttempt {
@@ -89,7 +91,7 @@ export async function createSession(
         graphOptimizationLevel: 'all',
         intraOpNumThreads: settings.threads ?? 0,
         logSeverityLevel: 3,
-        extra: { session: { model_external_initializers_file_folder_path: externalDataFolder } },
+        extra: { session: { model_external_initializers_file_folder_path: externalDataFolder, ...(settings.spinning === false ? { intra_op: { allow_spinning: '0' } } : {}) } },
       });
       tried.push({ name: provider });
       return { session, provider, tried };

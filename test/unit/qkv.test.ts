@@ -114,7 +114,7 @@ describe('the step-by-step view’s Q/K/V of one layer, from that layer’s inpu
         for (const group of full.qkv!) {
           const groupKey = key(full, group);
           for (let layer = 0; layer < group.queries.dims[0]; layer++) {
-            const one = await panel.deferredQkv.layer(groupKey, layer);
+            const one: QkvGroup | undefined = await panel.deferredQkv.layer(groupKey, layer);
             assert.ok(one, `${groupKey} layer ${layer}: no Q/K/V model was cut out`);
             assert.deepEqual(one.queries.dims, [1, ...group.queries.dims.slice(1)]);
             for (const part of ['queries', 'keys', 'values'] as const) {
