@@ -13,6 +13,8 @@ import { buildFeeds, toFloat32 } from './modelFeeds';
 import { interventionsFor } from './interventions';
 import { positionTermOf } from './positionTerm';
 import { assembleQkv, layerInputValues, layerQkv, qkvFetches } from './qkv';
+import { stackedKey } from './graph/instrument';
+import { fromStacked, stackLayers, unbatched } from './layerStacks';
 import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
 import { providerDisplayName } from './sessionFactory';
@@ -117,7 +119,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     const deferred = new Set(group.filter((runtime) => input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime)));
     const qkvFetchList = input.qkv ? group.flatMap((runtime) => KINDS.flatMap((kind) => qkvFetches(runtime, kind))) : [];
     const fetches = [...new Set([...group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })), ...qkvFetchList])];
-    const outputs = await runFetching(first.session, feeds, fetches);
+    const outputs = await runInspection(group, feeds, fetches);
     timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
     const valueOf = layerInputValues(group, outputs, feeds);
     for (const runtime of group) layerInputs.set(runtime, valueOf);
@@ -239,10 +241,30 @@ export function modelOutputFetches(runtime: StackRuntime): string[] {
   return names;
 }
 
-/** What an inspection fetches: those outputs and the probes, the FFN activations unless they wait. */
+/** What an inspection fetches: those outputs and the probes, the FFN activations unless they wait; each group's attention stacked where the graph stacks it. */
 export function inspectionFetches(runtime: StackRuntime, { ffn }: { ffn: boolean }): string[] {
-  const probes = [...runtime.probeOutputs].filter(([key]) => ffn || !isFfnKey(key)).map(([, name]) => name);
+  const stacked = new Set(KINDS.filter((kind) => stackedOutput(runtime, kind)));
+  const wanted = ([key]: [string, string]) => {
+    if (!ffn && isFfnKey(key)) return false;
+    const block = /^(self|cross)\.\d+$/.exec(key);
+    return block ? !stacked.has(block[1] as (typeof KINDS)[number]) : true;
+  };
+  const probes = [...runtime.probeOutputs].filter(wanted).map(([, name]) => name);
   return [...new Set([...probes, ...modelOutputFetches(runtime)])];
+}
+
+function stackedOutput(runtime: StackRuntime, kind: string): string | undefined {
+  return runtime.probeOutputs.get(stackedKey(kind));
+}
+
+/** The inspection's run; the stacking Concat fails only where layers have different head counts (heads pruned per layer). */
+async function runInspection(group: readonly StackRuntime[], feeds: ort.InferenceSession.FeedsType, fetches: readonly string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await runFetching(group[0].session, feeds, fetches);
+  } catch (error) {
+    if (!/inspector_stack/.test(errorMessage(error))) throw error;
+    throw new EngineError('session', `The layers of this model have attention of different shapes (heads pruned in some layers?), which the inspector cannot show as one group yet: ${errorMessage(error)}`);
+  }
 }
 
 const isFfnKey = (key: string) => key.startsWith('ffn.');
@@ -301,30 +323,14 @@ function deferredFfn(runtime: StackRuntime, feeds: ort.InferenceSession.FeedsTyp
   return { width: FFN_WIDTHS.get(runtime)!, fetch: () => (result ??= run()) };
 }
 
-/** Drops the batch dimension of [1, …] outputs. */
-function unbatched(tensor: ort.Tensor): Tensor {
-  const dims = tensor.dims[0] === 1 && tensor.dims.length > 2 ? tensor.dims.slice(1) : tensor.dims;
-  return { dims, data: toFloat32(tensor) };
-}
-
-/** Stacks same-shaped per-layer tensors into one [layers, …] tensor. */
-function stackLayers(parts: readonly Tensor[]): Tensor {
-  const dims = parts[0].dims;
-  const size = parts[0].data.length;
-  const data = new Float32Array(size * parts.length);
-  parts.forEach((part, layer) => {
-    if (part.data.length !== size) throw new EngineError('internal', `layer ${layer} has shape [${part.dims}] instead of [${dims}]`);
-    data.set(part.data, layer * size);
-  });
-  return { dims: [parts.length, ...dims], data };
-}
-
 function probeTensors(runtime: StackRuntime, outputs: ort.InferenceSession.OnnxValueMapType, keys: readonly string[]): Tensor[] {
   return keys.map((key) => unbatched(outputs[runtime.probeOutputs.get(key)!]));
 }
 
 function attentionGroups(runtime: StackRuntime, outputs: ort.InferenceSession.OnnxValueMapType): AttentionGroup[] {
-  return (['self', 'cross'] as const).flatMap((kind) => {
+  return KINDS.flatMap((kind) => {
+    const stacked = stackedOutput(runtime, kind);
+    if (stacked && outputs[stacked]) return [{ stack: runtime.stack, kind, tensor: fromStacked(outputs[stacked], runtime.probes.attention.filter((probe) => probe.kind === kind).length) }];
     const keys = runtime.probes.attention.filter((probe) => probe.kind === kind).map((probe) => `${kind}.${probe.layer}`);
     return keys.length === 0 ? [] : [{ stack: runtime.stack, kind, tensor: stackLayers(probeTensors(runtime, outputs, keys)) }];
   });
