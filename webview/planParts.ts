@@ -16,11 +16,21 @@ export function emptyPlan(ui: PanelUiState, message: string, tab: ViewTab = ui.t
 }
 
 /** The stack the state names (else the first), the toolbar's stack choice, and the patch that picks one. */
-export function stackChoice(stacks: readonly StackSummary[], ui: PanelUiState): { stack: StackSummary; choice?: ToolbarModel['stack']; pick: (i: number) => Partial<PanelUiState> } {
-  const stack = stacks.find((entry) => entry.stack === ui.stack) ?? stacks[0];
+/** "Encoder" / "Decoder" in the panel's language. */
+export function stackLabel(stack: StackSummary['stack']): string {
+  return stack === 'encoder' ? t('encoder') : t('decoder');
+}
+
+export function stackChoice(
+  stacks: readonly StackSummary[],
+  ui: PanelUiState,
+  /** The stack shown before the user picks one (else the first). */
+  preferred?: StackSummary,
+): { stack: StackSummary; choice?: ToolbarModel['stack']; pick: (i: number) => Partial<PanelUiState> } {
+  const stack = stacks.find((entry) => entry.stack === ui.stack) ?? preferred ?? stacks[0];
   return {
     stack,
-    choice: { labels: stacks.map((entry) => (entry.stack === 'encoder' ? t('encoder') : t('decoder'))), selected: stacks.indexOf(stack) },
+    choice: { labels: stacks.map((entry) => stackLabel(entry.stack)), selected: stacks.indexOf(stack) },
     pick: (i) => ({ stack: stacks[i].stack }),
   };
 }

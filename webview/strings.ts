@@ -2,6 +2,7 @@
 // Translations (l10n/webview.<language>.json) come from the host page; `setStrings` replaces any subset of them.
 
 export const english = {
+  lensElsewhere: 'The {0} has no output head, so no logit lens: the {1} has one — choose it under Stack.',
   waiting: 'Waiting for an inspection…',
   loading: 'Loading…',
   token: 'Token',
@@ -73,7 +74,7 @@ export const english = {
   legendNorm: '‖h‖',
   layerShort: 'L',
   headShort: 'H',
-  explainedUnknown: 'explained variance not computed for the embedding lookup',
+  explainedUnknown: 'the embedding table, before any layer: the axes are the two directions in which these tokens differ most (PCA)',
 
   layerNumbered: 'Layer {0}',
   layerAveraged: 'Layer average',

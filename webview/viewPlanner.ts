@@ -20,7 +20,7 @@ import { StepByStep } from './views/stepByStep';
 import { HeadDependenceView } from './views/headDependence';
 import type { PanelView } from './views/view';
 import { ModelPlans } from './modelPlans';
-import { clamp, emptyPlan, stackChoice } from './planParts';
+import { clamp, emptyPlan, stackChoice, stackLabel } from './planParts';
 
 export type Content =
   | { readonly kind: 'inspection'; readonly summary: InspectionSummary; readonly source: CachedDataSource; readonly types: ReadonlyMap<TokenRef['stack'], TokenType[]> }
@@ -360,8 +360,11 @@ export class ViewPlanner {
   private activationsPlan(content: Extract<Content, { kind: 'inspection' }>, ui: PanelUiState): Plan {
     const stacks = content.summary.stacks.filter((s) => s.norms);
     if (stacks.length === 0) return emptyPlan(ui, t('noHiddenStates'));
-    const { stack, choice, pick } = stackChoice(stacks, ui);
+    // Opens where there is most to see: the stack with the output head (the decoder of an encoder-decoder).
+    const withLens = stacks.find((entry) => entry.hasLogitLens);
+    const { stack, choice, pick } = stackChoice(stacks, ui, withLens);
     const view = (this.views.activations ??= new LayerActivations(this.callbacks.onHover));
+    const lensMissing = !stack.hasLogitLens && withLens ? fill('lensElsewhere', stackLabel(stack.stack).toLowerCase(), stackLabel(withLens.stack).toLowerCase()) : undefined;
     const layers = (stack.norms?.dims[0] ?? 1) - 1;
     const layer = clamp(ui.layer, 0, Math.max(0, layers - 1));
     const token = clamp(ui.token, 0, stack.tokens.length - 1);
@@ -388,7 +391,7 @@ export class ViewPlanner {
           stack.ffnWidth ? content.source.call('ffnTopUnits', { id, stack: stack.stack, layer, token, count: FFN_UNITS_SHOWN }) : undefined,
           stack.hasLogitLens ? content.source.call('logitLens', { id, stack: stack.stack }) : undefined,
         ]);
-        return () => view.update({ ...base, ffn: units && { layer, token, units }, lens });
+        return () => view.update({ ...base, ffn: units && { layer, token, units }, lens, lensMissing });
       },
     };
   }

@@ -44,7 +44,7 @@ describe('token embeddings of marian-tiny', () => {
     assert.deepEqual(drawn.map((p) => p.index), encoder.tokens.map((_, i) => i));
     assert.equal(await page.locator('.layer-slider').inputValue(), '-1');
     assert.equal(await page.locator('.layer-slider').getAttribute('max'), String(encoder.projection!.dims[0] - 1));
-    assert.match((await page.locator('.explained').textContent()) ?? '', /not computed for the embedding lookup/);
+    assert.match((await page.locator('.explained').textContent()) ?? '', /the embedding table, before any layer/);
     await screenshot(page, 'marian-embeddings-lookup');
   });
 
@@ -152,8 +152,21 @@ describe('layer activations of bert-tiny', () => {
     const widths = await page.$$eval('.ffn-bar', (bars) => bars.map((bar) => (bar as HTMLElement).getBoundingClientRect().width));
     for (let i = 1; i < widths.length; i++) assert.ok(Math.abs(widths[i] - (widths[0] * Math.abs(units[i].value)) / Math.abs(units[0].value)) < 1.5, `bar ${i} is proportional`);
     // BERT's export has no output head: the lens says so instead of showing something wrong.
-    assert.match((await page.locator('.logit-lens caption').textContent()) ?? '', /no output head/);
+    assert.match((await page.locator('.logit-lens p.note').textContent()) ?? '', /no output head/);
     await screenshot(page, 'bert-activations');
+    assert.deepEqual(problems.violations, []);
+  });
+
+  it('marian-tiny: opens on the decoder, which has the output head; the encoder says where the lens is', async () => {
+    const inspection = await realInspection('marian-tiny', undefined, 'Hello world');
+    const { page, problems } = await openReport(browser, 'activations-marian', encode(inspection));
+    await page.locator('button.tab[data-key="activations"]').click();
+    await waitForView(page, 'activations');
+    assert.equal(await page.locator('.toolbar .stack select').evaluate((select) => (select as HTMLSelectElement).selectedOptions[0].text), 'Decoder');
+    assert.ok((await page.locator('.lens-table tbody tr').count()) > 0, 'the lens grid is shown');
+    await page.locator('.toolbar .stack select').selectOption({ label: 'Encoder' });
+    await page.waitForFunction(() => /the decoder has one/.test(document.querySelector('.logit-lens p.note')?.textContent ?? ''));
+    assert.equal(await page.locator('.lens-table').isVisible(), false);
     assert.deepEqual(problems.violations, []);
   });
 

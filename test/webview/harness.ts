@@ -87,12 +87,14 @@ export const THEMES: Record<'dark' | 'light' | 'high-contrast', { bodyClass: str
   },
 };
 
-function webviewHtml(): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+function webviewHtml(strings?: Record<string, unknown>): string {
+  // As the extension embeds the display language's table (src/panel): JSON the page reads before it starts.
+  const table = strings ? `<script type="application/json" id="ti-strings">${JSON.stringify(strings).replace(/</g, '\\u003c')}</script>` : '';
+  return `<!DOCTYPE html><html lang="${strings ? 'zh-cn' : 'en'}"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <style nonce="${NONCE}">${css()}</style><title>Transformer Inspector</title></head>
 <body><main id="app" aria-live="polite"><p class="status">Waiting</p></main>
-<script nonce="${NONCE}">${script('webview.js')}</script></body></html>`;
+${table}<script nonce="${NONCE}">${script('webview.js')}</script></body></html>`;
 }
 
 /** Applies a theme the way VS Code does: variables on <html>'s style, a class on <body>. */
@@ -161,10 +163,14 @@ export class WebviewHost {
     private readonly answer: HostAnswer = async (inspection, method, params) => answerPanelQuestion(inspection, method as keyof PanelDataMethods, params as never),
   ) {}
 
-  static async open(browser: Browser, name: string, options: { inspection?: Inspection; state?: unknown; theme?: keyof typeof THEMES; width?: number; answer?: HostAnswer } = {}): Promise<WebviewHost> {
+  static async open(
+    browser: Browser,
+    name: string,
+    options: { inspection?: Inspection; state?: unknown; theme?: keyof typeof THEMES; width?: number; height?: number; answer?: HostAnswer; strings?: Record<string, unknown> } = {},
+  ): Promise<WebviewHost> {
     const file = path.join(RESULTS, 'pages', `${name}.html`);
-    writeFileSync(file, webviewHtml());
-    const context = await browser.newContext({ viewport: { width: options.width ?? 1000, height: 900 } });
+    writeFileSync(file, webviewHtml(options.strings));
+    const context = await browser.newContext({ viewport: { width: options.width ?? 1000, height: options.height ?? 900 } });
     const page = await context.newPage();
     const host = new WebviewHost(page, options.inspection, options.answer);
     (host as { problems: PageProblems }).problems = await watchProblems(page);

@@ -2,7 +2,7 @@
 // axis under it. Drawing the exact LUT lets tests and users read colours back to values.
 
 import { axisBottom, scaleLinear, select } from 'd3';
-import { el, sizeCanvas, svgEl } from '../elements';
+import { el, panelFont, sizeCanvas, svgEl, textWidth } from '../elements';
 import { LUT_SIZE } from '../theme';
 
 export interface LegendData {
@@ -36,14 +36,20 @@ export class ColorLegend {
     context.putImageData(image, 0, 0);
     this.canvas.dataset.max = String(data.max);
     const scale = scaleLinear().domain([0, data.max]).range([0.5, LUT_SIZE - 0.5]);
-    const svg = select(this.svg).attr('width', LUT_SIZE + 60).attr('height', 30);
+    const svg = select(this.svg).attr('height', 30);
+    const ticks = scale.ticks(5);
     svg.selectAll<SVGGElement, null>('g.axis').data([null]).join('g').attr('class', 'axis').attr('transform', 'translate(0,1)').call(axisBottom(scale).ticks(5).tickSizeOuter(0));
+    // The title starts after the last tick's label (centred on its tick, so half of it lies past the ramp).
+    const font = panelFont();
+    const lastTick = ticks.length ? scale(ticks[ticks.length - 1]) + textWidth(scale.tickFormat(5)(ticks[ticks.length - 1]), font) / 2 : LUT_SIZE;
+    const labelX = Math.max(LUT_SIZE, lastTick) + 10;
+    svg.attr('width', Math.ceil(labelX + textWidth(data.label, font) + 4));
     svg
       .selectAll('text.legend-label')
       .data([data.label])
       .join('text')
       .attr('class', 'legend-label')
-      .attr('x', LUT_SIZE + 8)
+      .attr('x', labelX)
       .attr('y', 12)
       .text((d) => d);
     const marks = data.threshold && data.threshold > 0 && data.threshold <= data.max ? [data.threshold] : [];

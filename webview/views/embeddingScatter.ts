@@ -4,7 +4,7 @@
 import { axisBottom, axisLeft, extent, scaleLinear, select, transition } from 'd3';
 import type { Tensor } from '../../src/protocol/inspection';
 import type { NeighborToken, StackSummary } from '../../src/protocol/panelData';
-import { el, svgEl } from '../elements';
+import { el, panelFont, svgEl, textWidth } from '../elements';
 import { format, t } from '../strings';
 import { lutCss, type Theme } from '../theme';
 import { tokenLabel, type TokenRef, type TokenType } from '../tokenInfo';
@@ -196,14 +196,18 @@ export class EmbeddingScatter implements PanelView<ScatterData> {
     const move = transition('move').duration(TRANSITION_MS);
     if (animate) circles.transition(move).attr('cx', cx).attr('cy', cy);
     else circles.interrupt('move').attr('cx', cx).attr('cy', cy);
-    const labelled = points.length <= MAX_LABELS ? points : [];
+    // Each label beside its point where it overlaps no other label and stays inside the plot; the rest are on hover.
+    const yTitle = { x0: MARGIN.left + 4, x1: MARGIN.left + 8 + textWidth(format.pcAxis(2, ratio?.[1]), panelFont()), y0: 0, y1: MARGIN.top + 8 };
+    const places = placeLabels(points.length <= MAX_LABELS ? points : [], cx, cy, (i) => tokenLabel(data.stack.tokens[i]), { left: MARGIN.left, right: width - 2, top: 0, bottom: height - MARGIN.bottom }, [yTitle]);
+    const labelled = [...places.keys()];
     const labels = layer
       .selectAll<SVGTextElement, number>('text.point-label')
       .data(labelled, (d) => d)
-      .join((enter) => enter.append('text').attr('class', 'point-label').attr('x', (i) => x(coords[i * 2]) + 7).attr('y', (i) => y(coords[i * 2 + 1]) + 3))
+      .join((enter) => enter.append('text').attr('class', 'point-label').attr('x', (i) => places.get(i)!.x).attr('y', (i) => places.get(i)!.y))
+      .attr('text-anchor', (i) => places.get(i)!.anchor)
       .text((i) => tokenLabel(data.stack.tokens[i]));
-    if (animate) labels.transition(move).attr('x', (i) => cx(i) + 7).attr('y', (i) => cy(i) + 3);
-    else labels.interrupt('move').attr('x', (i) => cx(i) + 7).attr('y', (i) => cy(i) + 3);
+    if (animate) labels.transition(move).attr('x', (i) => places.get(i)!.x).attr('y', (i) => places.get(i)!.y);
+    else labels.interrupt('move').attr('x', (i) => places.get(i)!.x).attr('y', (i) => places.get(i)!.y);
     this.svg.dataset.position = String(data.position);
     this.applyHighlight();
   }
@@ -300,4 +304,54 @@ export class EmbeddingScatter implements PanelView<ScatterData> {
       this.callbacks.onPosition(next);
     }, TRANSITION_MS + 350);
   }
+}
+
+interface LabelPlace {
+  readonly x: number;
+  readonly y: number;
+  readonly anchor: 'start' | 'end' | 'middle';
+}
+
+/** Label font: svg .point-label in panel.css. */
+const LABEL_FONT_PX = 10;
+
+/**
+ * Greedy placement in token order: right of the point, left, above, below; a label that fits in
+ * none of them (overlapping a placed label or a point, or leaving `bounds`) is left out.
+ */
+function placeLabels(
+  points: readonly number[],
+  cx: (i: number) => number,
+  cy: (i: number) => number,
+  text: (i: number) => string,
+  bounds: { left: number; right: number; top: number; bottom: number },
+  /** Other text in the plot (the axis titles). */
+  obstacles: readonly { x0: number; x1: number; y0: number; y1: number }[],
+): Map<number, LabelPlace> {
+  const font = panelFont(LABEL_FONT_PX);
+  const placed = [...obstacles];
+  // Points are 5 px circles: a label over another point hides it.
+  const dots = points.map((i) => ({ x0: cx(i) - 5, x1: cx(i) + 5, y0: cy(i) - 5, y1: cy(i) + 5, i }));
+  const places = new Map<number, LabelPlace>();
+  const free = (box: { x0: number; x1: number; y0: number; y1: number }, own: number) =>
+    box.x0 >= bounds.left && box.x1 <= bounds.right && box.y0 >= bounds.top && box.y1 <= bounds.bottom &&
+    placed.every((other) => box.x1 <= other.x0 || box.x0 >= other.x1 || box.y1 <= other.y0 || box.y0 >= other.y1) &&
+    dots.every((dot) => dot.i === own || box.x1 <= dot.x0 || box.x0 >= dot.x1 || box.y1 <= dot.y0 || box.y0 >= dot.y1);
+  for (const i of points) {
+    const w = textWidth(text(i), font);
+    const x = cx(i);
+    const y = cy(i);
+    const h = LABEL_FONT_PX + 2;
+    const candidates: (LabelPlace & { box: { x0: number; x1: number; y0: number; y1: number } })[] = [
+      { x: x + 7, y: y + 3, anchor: 'start', box: { x0: x + 7, x1: x + 7 + w, y0: y - h / 2, y1: y + h / 2 } },
+      { x: x - 7, y: y + 3, anchor: 'end', box: { x0: x - 7 - w, x1: x - 7, y0: y - h / 2, y1: y + h / 2 } },
+      { x, y: y - 8, anchor: 'middle', box: { x0: x - w / 2, x1: x + w / 2, y0: y - 8 - h + 2, y1: y - 6 } },
+      { x, y: y + 16, anchor: 'middle', box: { x0: x - w / 2, x1: x + w / 2, y0: y + 6, y1: y + 6 + h } },
+    ];
+    const chosen = candidates.find((candidate) => free(candidate.box, i));
+    if (!chosen) continue;
+    placed.push(chosen.box);
+    places.set(i, { x: chosen.x, y: chosen.y, anchor: chosen.anchor });
+  }
+  return places;
 }

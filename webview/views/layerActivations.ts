@@ -22,6 +22,8 @@ export interface ActivationsData {
   readonly ffn?: { readonly layer: number; readonly token: number; readonly units: readonly FfnUnit[] };
   /** The stack's logit lens, where it has an output head. */
   readonly lens?: LogitLens;
+  /** Why there is no lens, where the other stack has one (says where to look). */
+  readonly lensMissing?: string;
 }
 
 const STAT_COLUMNS: readonly { key: keyof LayerStats; label: () => string }[] = [
@@ -62,7 +64,7 @@ export class LayerActivations implements PanelView<ActivationsData> {
     this.title.textContent = data.title;
     this.element.setAttribute('aria-label', data.title);
     this.drawFfn(data);
-    this.lens.update(data.stack, data.lens, data.visibleIndexes, data.theme);
+    this.lens.update(data.stack, data.lens, data.visibleIndexes, data.theme, data.lensMissing);
     const norms = data.stack.norms;
     if (!norms) return;
     const [layers, tokens] = norms.dims;

@@ -25,21 +25,23 @@ export class LogitLensGrid {
   readonly element = el('section', 'logit-lens');
   private readonly heading = el('h3', 'lens-title');
   private readonly table = el('table', 'lens-table');
+  /** Said instead of the table where the stack has no lens (a caption of an empty table would be one word wide). */
+  private readonly note = el('p', 'note');
   private lens?: LogitLens;
   private columns: readonly number[] = [];
 
   constructor() {
-    this.element.append(this.heading, this.table);
+    this.element.append(this.heading, this.note, this.table);
   }
 
   /** `lens` is undefined for stacks without an output head. */
-  update(stack: StackSummary, lens: LogitLens | undefined, visibleIndexes: readonly number[], theme: Theme): void {
+  update(stack: StackSummary, lens: LogitLens | undefined, visibleIndexes: readonly number[], theme: Theme, missing = t('lensMissing')): void {
     this.lens = lens;
     this.heading.textContent = t('lensTitle');
-    if (!lens) {
-      this.table.replaceChildren(el('caption', 'note', t('lensMissing')));
-      return;
-    }
+    this.note.hidden = !!lens;
+    this.table.hidden = !lens;
+    this.note.textContent = lens ? '' : missing;
+    if (!lens) return;
     const [layers, tokens, k] = lens.dims;
     this.columns = visibleIndexes.filter((index) => index < tokens);
     const rowName = (layer: number) => (layer === 0 ? t('lensEmbeddings') : String(layer));
@@ -53,7 +55,6 @@ export class LogitLensGrid {
         }),
       }));
     const table = select(this.table);
-    table.selectAll('caption').remove();
     tableHeader(this.table, ['', ...this.columns.map((index) => tokenLabel(stack.tokens[index]))]);
     const rows = table
       .selectAll('tbody')

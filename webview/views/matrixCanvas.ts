@@ -130,7 +130,10 @@ export class MatrixCanvas {
     const rows = data.rowIndexes.filter((_, i) => i % rowStep === 0);
     const cols = data.colIndexes.filter((_, i) => i % colStep === 0);
     const position = (indexes: readonly number[], index: number) => indexes.indexOf(index);
-    const svg = select(this.svg).attr('width', left + width + 8).attr('height', top + height + 8);
+    // Wide enough for the column title too (a 1 × 1 matrix is narrower than "Keys · decoder").
+    const colTitleWidth = textWidth(data.colTitle, panelFont());
+    const colTitleX = Math.max(left + width / 2, colTitleWidth / 2 + 2);
+    const svg = select(this.svg).attr('width', Math.ceil(Math.max(left + width + 8, colTitleX + colTitleWidth / 2 + 4))).attr('height', top + height + 8);
     const rowGroup = svg.selectAll<SVGGElement, null>('g.row-labels').data([null]).join('g').attr('class', 'row-labels');
     rowGroup
       .selectAll<SVGTextElement, number>('text.row-label')
@@ -166,7 +169,7 @@ export class MatrixCanvas {
           text: data.rowTitle,
           transform: this.rowTitleAcross ? `translate(${(left - 6) / 2},${top - 6})` : `translate(11,${top + height / 2}) rotate(-90)`,
         },
-        { key: 'col', text: data.colTitle, transform: `translate(${left + width / 2},11)` },
+        { key: 'col', text: data.colTitle, transform: `translate(${colTitleX},11)` },
       ], (d) => (d as { key: string }).key)
       .join('text')
       .attr('class', 'axis-title')
