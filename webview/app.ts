@@ -44,7 +44,11 @@ export class InspectorApp {
   private readonly notices = el('div', 'notices');
   private readonly tabs = new Tabs<ViewTab>(t('tabsLabel'), VIEW_AREA_ID, (tab) => this.set({ tab }));
   private readonly modes = new Tabs<AttentionMode>(t('modesLabel'), VIEW_AREA_ID, (mode) => this.set({ mode }));
-  private readonly toolbar = new Toolbar((field, index) => this.choose(field, index), (patch) => this.set(patch));
+  private readonly toolbar = new Toolbar(
+    (field, index) => this.choose(field, index),
+    // The head view keeps its own threshold (see PanelUiState.headThreshold).
+    (patch) => this.set(patch.threshold !== undefined && this.ui.tab === 'attention' && this.ui.mode === 'heads' ? { headThreshold: patch.threshold } : patch),
+  );
   private readonly strip = new TokenStrip((token) => this.setHover(token));
   private readonly viewArea = el('div', 'view-area');
   private readonly exportBar = el('div', 'export-bar');

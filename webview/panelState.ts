@@ -17,6 +17,8 @@ export interface PanelUiState {
   readonly alignLayer: number;
   readonly alignHead: number;
   readonly threshold: number;
+  /** The head view's own floor: its lines for every weight would be a solid mass (BertViz opens thresholded too). */
+  readonly headThreshold: number;
   readonly hideSpecial: boolean;
   readonly colorBy: ColorBy;
   readonly stack?: 'encoder' | 'decoder';
@@ -51,6 +53,7 @@ export const DEFAULT_UI: PanelUiState = {
   alignLayer: -1,
   alignHead: -1,
   threshold: 0,
+  headThreshold: 0.1,
   hideSpecial: false,
   colorBy: 'type',
   position: -1,
@@ -85,6 +88,7 @@ export function readSavedState(value: unknown): SavedPanelState {
       alignLayer: Math.max(-1, integer(ui.alignLayer, -1)),
       alignHead: Math.max(-1, integer(ui.alignHead, -1)),
       threshold: typeof ui.threshold === 'number' && ui.threshold >= 0 && ui.threshold <= 1 ? ui.threshold : 0,
+      headThreshold: typeof ui.headThreshold === 'number' && ui.headThreshold >= 0 && ui.headThreshold <= 1 ? ui.headThreshold : DEFAULT_UI.headThreshold,
       hideSpecial: ui.hideSpecial === true,
       colorBy: ui.colorBy === 'position' ? 'position' : 'type',
       stack: ui.stack === 'encoder' || ui.stack === 'decoder' ? ui.stack : undefined,

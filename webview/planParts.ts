@@ -21,6 +21,11 @@ export function stackLabel(stack: StackSummary['stack']): string {
   return stack === 'encoder' ? t('encoder') : t('decoder');
 }
 
+/** The stack's name inside a title or an axis label: "encoder" / "编码器". */
+export function stackWord(stack: StackSummary['stack']): string {
+  return stackLabel(stack).toLowerCase();
+}
+
 export function stackChoice(
   stacks: readonly StackSummary[],
   ui: PanelUiState,

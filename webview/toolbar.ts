@@ -50,6 +50,7 @@ export class Toolbar {
       this.element.append(wrapper);
     }
     this.threshold.type = 'range';
+    this.threshold.setAttribute('aria-label', t('threshold'));
     this.threshold.min = '0';
     this.threshold.max = '1';
     this.threshold.step = '0.01';

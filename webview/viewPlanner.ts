@@ -20,7 +20,7 @@ import { StepByStep } from './views/stepByStep';
 import { HeadDependenceView } from './views/headDependence';
 import type { PanelView } from './views/view';
 import { ModelPlans } from './modelPlans';
-import { clamp, emptyPlan, stackChoice, stackLabel } from './planParts';
+import { clamp, emptyPlan, stackChoice, stackWord } from './planParts';
 
 export type Content =
   | { readonly kind: 'inspection'; readonly summary: InspectionSummary; readonly source: CachedDataSource; readonly types: ReadonlyMap<TokenRef['stack'], TokenType[]> }
@@ -119,6 +119,7 @@ export class ViewPlanner {
     const stackTokens = (stack: string): readonly Token[] => summary.stacks.find((s) => s.stack === stack)?.tokens ?? [];
     const queryTokens = stackTokens(group.queryStack);
     const keyTokens = stackTokens(group.keyStack);
+    const threshold = mode === 'heads' ? ui.headThreshold : ui.threshold;
     const common = {
       queryTokens,
       keyTokens,
@@ -126,9 +127,9 @@ export class ViewPlanner {
       keyStack: group.keyStack,
       queryIndexes: visibleIndexes(queryTokens, ui.hideSpecial),
       keyIndexes: visibleIndexes(keyTokens, ui.hideSpecial),
-      rowTitle: `${t('queries')} · ${group.queryStack}`,
-      colTitle: `${t('keys')} · ${group.keyStack}`,
-      threshold: ui.threshold,
+      rowTitle: `${t('queries')} · ${stackWord(group.queryStack)}`,
+      colTitle: `${t('keys')} · ${stackWord(group.keyStack)}`,
+      threshold,
       theme: this.theme,
     };
     const averaged = mode === 'alignment';
@@ -139,7 +140,7 @@ export class ViewPlanner {
       layer: withLayer ? (averaged ? { labels: [t('average'), ...numbers(group.layers)], selected: alignLayer + 1 } : { labels: numbers(group.layers), selected: layer }) : undefined,
       head: withHead ? (averaged ? { labels: [t('average'), ...numbers(group.heads)], selected: alignHead + 1 } : { labels: numbers(group.heads), selected: head }) : undefined,
       token: mode === 'steps' ? { labels: queryTokens.map(tokenLabel), selected: query } : undefined,
-      threshold: mode === 'model' || mode === 'steps' ? undefined : ui.threshold,
+      threshold: mode === 'model' || mode === 'steps' ? undefined : threshold,
       hideSpecial: mode === 'model' ? undefined : ui.hideSpecial,
     };
     const choices: Plan['choices'] = {
@@ -327,7 +328,7 @@ export class ViewPlanner {
       },
     }));
     const data = {
-      title: `${stack.stack} · ${t('tabEmbeddings').toLowerCase()}`,
+      title: `${stackWord(stack.stack)} · ${t('tabEmbeddings').toLowerCase()}`,
       stack,
       tokenTypes: content.types.get(stack.stack) ?? [],
       position,
@@ -364,11 +365,11 @@ export class ViewPlanner {
     const withLens = stacks.find((entry) => entry.hasLogitLens);
     const { stack, choice, pick } = stackChoice(stacks, ui, withLens);
     const view = (this.views.activations ??= new LayerActivations(this.callbacks.onHover));
-    const lensMissing = !stack.hasLogitLens && withLens ? fill('lensElsewhere', stackLabel(stack.stack).toLowerCase(), stackLabel(withLens.stack).toLowerCase()) : undefined;
+    const lensMissing = !stack.hasLogitLens && withLens ? fill('lensElsewhere', stackWord(stack.stack), stackWord(withLens.stack)) : undefined;
     const layers = (stack.norms?.dims[0] ?? 1) - 1;
     const layer = clamp(ui.layer, 0, Math.max(0, layers - 1));
     const token = clamp(ui.token, 0, stack.tokens.length - 1);
-    const base = { title: format.normsTitle(stack.stack), stack, visibleIndexes: visibleIndexes(stack.tokens, ui.hideSpecial), theme: this.theme, exportName: `activations-${stack.stack}` };
+    const base = { title: format.normsTitle(stackWord(stack.stack)), stack, visibleIndexes: visibleIndexes(stack.tokens, ui.hideSpecial), theme: this.theme, exportName: `activations-${stack.stack}` };
     return {
       key: 'activations',
       ui: { ...ui, stack: stack.stack, layer, token },

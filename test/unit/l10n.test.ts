@@ -48,11 +48,27 @@ test('l10n/bundle.l10n.json is exactly the vscode.l10n.t messages of src/, and t
 
 test('l10n/webview.zh-cn.json translates every string of the panel (webview/strings.ts)', () => {
   // Symbols, file formats, the model-view axis letters and punctuation-only templates carry no Chinese word.
-  const same: string[] = ['token', 'tokens', 'lensEmbeddings', 'modeRollout', 'exportPng', 'exportSvg', 'exportJson', 'exportCsv', 'legendNorm', 'layerShort', 'headShort', 'rolloutTitle', 'viewTitle'];
+  const same: string[] = ['exportPng', 'exportSvg', 'exportJson', 'exportCsv', 'legendNorm', 'layerShort', 'headShort', 'rolloutTitle', 'viewTitle'];
   // The step-by-step view's column heads and tooltips are formulas (q·kⱼ, Σ wⱼvⱼ, k3[5] = …), as are d_model, d_ff and top-p.
   const formulas = ['stepOutput', 'stepColumn_k', 'stepColumn_product', 'stepColumn_dot', 'stepColumn_weight', 'stepColumn_v', 'stepTipQuery', 'stepTipOutput', 'stepTipKey', 'stepTipProduct', 'stepTipDot', 'stepTipScaled', 'stepTipValue', 'nextTopP', 'nextTokenId', 'archDModel', 'archDff', 'archLayerShort'];
   same.push(...formulas);
   assertTranslation(webviewEnglish, json('l10n/webview.zh-cn.json'), 'webview.zh-cn.json', same);
+});
+
+test('one Chinese term per concept (l10n/glossary.zh-cn.json) in every panel string that uses the English term', () => {
+  const { terms } = json('l10n/glossary.zh-cn.json') as { terms: Record<string, string> };
+  const chinese = json('l10n/webview.zh-cn.json') as Record<string, string>;
+  const inconsistent: string[] = [];
+  for (const [key, english] of Object.entries(webviewEnglish as Record<string, string>)) {
+    for (const [term, translation] of Object.entries(terms)) {
+      const uses = new RegExp(`\\b${term.replace(/[-]/g, '\\$&')}s?\\b`, 'i').test(english);
+      if (uses && !chinese[key].includes(translation)) inconsistent.push(`${key}: "${term}" is ${translation}, not in ${JSON.stringify(chinese[key])}`);
+    }
+  }
+  assert.deepEqual(inconsistent, []);
+  // The Chinese never keeps the English word where the glossary has a term for it.
+  const leftover = Object.entries(chinese).filter(([, value]) => /\btokens?\b|\bRollout\b/i.test(value)).map(([key]) => key);
+  assert.deepEqual(leftover, []);
 });
 
 test('the checks above fail on a missing key, an extra key or a lost placeholder', () => {

@@ -8,7 +8,7 @@ import { answerPanelQuestion, summarize } from '../../src/analysis/inspectionSum
 import type { Inspection } from '../../src/protocol/inspection';
 import { tokenLabel } from '../../webview/tokenInfo';
 import { syntheticInspection } from './syntheticInspection';
-import { canvasPixel, encode, expectCells, launch, legendLut, lutIndex, matrixCells, maxOf, openReport, realInspection, screenshot, setRange, waitForView, type PageProblems } from './harness';
+import { canvasPixel, encode, expectCells, launch, legendLut, lutIndex, matrixCells, maxOf, openReport, realInspection, screenshot, setRange, waitForView, WebviewHost, type PageProblems } from './harness';
 
 let browser: Browser;
 before(async () => {
@@ -148,11 +148,32 @@ describe('attention views of bert-tiny (encoder-only)', () => {
     await screenshot(page, 'bert-head-view');
     await page.mouse.move(0, 0);
     await page.locator('button.head-all', { hasText: 'All heads' }).click();
+    // The head view keeps its own threshold: the heatmap's is still the 0.10 set above.
+    await selectMode(page, 'heatmap');
+    await page.waitForFunction(() => document.querySelector('.slider-value')?.textContent === '0.10');
+    await selectMode(page, 'heads');
+    await page.waitForFunction(() => document.querySelector('.slider-value')?.textContent === '0.30');
     await setRange(page, '.toolbar .threshold input', 0);
+  });
+
+  it('the head view opens at its own threshold of 0.10 and the slider has an accessible name', async () => {
+    const fresh = await WebviewHost.open(browser, 'bert-head-view-default', { inspection });
+    try {
+      await fresh.ready;
+      await fresh.showInspection(inspection, 'x');
+      await fresh.page.locator('button.tab[data-key="heads"]').click();
+      await waitForView(fresh.page, 'heads');
+      assert.equal(await fresh.page.locator('.toolbar .threshold input').inputValue(), '0.1');
+      assert.equal(await fresh.page.getByRole('slider', { name: 'Threshold' }).count(), 1);
+    } finally {
+      await fresh.page.context().close();
+    }
   });
 
   it('head mean and rollout draw the analysis answers', async () => {
     const lut = async () => legendLut(page);
+    await selectMode(page, 'mean');
+    await setRange(page, '.toolbar .threshold input', 0);
     for (const mode of ['mean', 'rollout'] as const) {
       await selectMode(page, mode);
       const tensor =

@@ -47,7 +47,7 @@ async function show(name: string, lang: string, locale: string) {
 test('--lang zh-cn: Chinese labels whatever the browser language', async () => {
   const page = await show('report-zh-cn-fixed', 'zh-cn', 'en-US');
   assert.equal(page.lang, 'zh-cn');
-  assert.deepEqual(page.tabs.slice(0, 5), ['注意力', '架构', '位置', '词嵌入', '层激活']);
+  assert.deepEqual(page.tabs.slice(0, 5), ['注意力', '架构', '位置', '词元嵌入', '层激活']);
   assert.equal(page.title, 'encoder.self · 3 层 × 4 个头');
   assert.equal(page.cell, '第 1 层，头 1');
 });

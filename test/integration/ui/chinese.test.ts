@@ -38,7 +38,7 @@ test('the panel draws with the Chinese labels the host sends', async () => {
   const frame = await workbench.webviewFrameLocator('Transformer Inspector', 60_000);
   await frame.locator('#app[data-view="model"]').waitFor({ timeout: 120_000 });
   assert.equal(await frame.locator('html').getAttribute('lang'), 'zh-cn');
-  assert.deepEqual((await frame.locator('[role="tab"]').allTextContents()).slice(0, 6), ['注意力', '架构', '位置', '词嵌入', '层激活', '下一个 token']);
+  assert.deepEqual((await frame.locator('[role="tab"]').allTextContents()).slice(0, 6), ['注意力', '架构', '位置', '词元嵌入', '层激活', '下一个词元']);
   assert.equal(((await frame.locator('.view .view-title').textContent()) ?? '').trim(), 'encoder.self · 3 层 × 4 个头');
   assert.equal(await frame.locator('rect.model-cell').first().getAttribute('aria-label'), '第 1 层，头 1');
   await workbench.screenshotRegion('panel-model-view', [workbench.page.locator('.editor-group-container', { has: workbench.tab('Transformer Inspector') })], 0);
