@@ -9,7 +9,7 @@ import { hoverMarkdown } from './hoverContent';
 import { findTextAt } from './textUnderCursor';
 
 /** Documents the hover serves: files (local or remote), untitled editors and notebook cells. */
-const SELECTOR: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }, { scheme: 'vscode-remote' }];
+export const HOVER_SELECTOR: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }, { scheme: 'vscode-remote' }];
 
 export interface HoverTarget {
   /** Exactly the document's text in `range`, except identifiers, which are split into words. */
@@ -55,10 +55,33 @@ export async function hoverRequest(translator: TranslationController, document: 
   return targetLanguage ? { target, leading, text, note, targetLanguage } : undefined;
 }
 
+/** A hover Translate Selection asked for: shown even where hovers are switched off. */
+let requested: { readonly uri: string; readonly range: vscode.Range } | undefined;
+
+/**
+ * Shows the translation of `range` as the hover over it, where the user is looking, with its
+ * Replace / Copy / Show attention links; the range is selected so the hover translates all of it.
+ */
+export async function showTranslationHover(editor: vscode.TextEditor, range: vscode.Range): Promise<void> {
+  editor.selection = new vscode.Selection(range.start, range.end);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  requested = { uri: editor.document.uri.toString(), range };
+  try {
+    await vscode.commands.executeCommand('editor.action.showHover');
+  } finally {
+    // The provider has been asked by the time the command returns; later hovers follow the setting again.
+    setTimeout(() => (requested = undefined), 2000);
+  }
+}
+
+function wasRequested(document: vscode.TextDocument, position: vscode.Position): boolean {
+  return !!requested && requested.uri === document.uri.toString() && requested.range.contains(position);
+}
+
 export function register(translator: TranslationController): vscode.Disposable {
-  return vscode.languages.registerHoverProvider(SELECTOR, {
+  return vscode.languages.registerHoverProvider(HOVER_SELECTOR, {
     async provideHover(document, position, token) {
-      if (!readTranslationSettings().hoverEnabled) return undefined;
+      if (!readTranslationSettings().hoverEnabled && !wasRequested(document, position)) return undefined;
       try {
         const request = await hoverRequest(translator, document, position);
         if (!request || token.isCancellationRequested) return undefined;

@@ -4,6 +4,7 @@
 // re-running its content when VS Code restores the panel after a reload.
 
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Translation } from '../protocol/inspection';
 import type { InspectionSummary } from '../protocol/panelData';
@@ -131,8 +132,18 @@ export class InspectionPanel implements vscode.Disposable {
     });
     if (!target) return;
     const bytes = request.encoding === 'base64' ? Buffer.from(request.data, 'base64') : Buffer.from(request.data, 'utf8');
-    await vscode.workspace.fs.writeFile(target, bytes);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Saved {0}', target.fsPath), 4000);
+    try {
+      await vscode.workspace.fs.writeFile(target, bytes);
+    } catch (error) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not write {0}: {1}', target.fsPath, error instanceof Error ? error.message : String(error)));
+      return;
+    }
+    // Said where the user can act on it, not only in the status bar (an export otherwise seems to do nothing).
+    const open = vscode.l10n.t('Open');
+    const reveal = vscode.l10n.t('Reveal in Explorer');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Exported {0}', path.basename(target.fsPath)), open, reveal);
+    if (choice === open) await vscode.commands.executeCommand('vscode.open', target);
+    if (choice === reveal) await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(target) ? 'revealInExplorer' : 'revealFileInOS', target);
   }
 
   dispose(): void {

@@ -55,6 +55,27 @@ test('"Replace with translation" edits the comment and undo brings it back', asy
   assert.equal(await lineText(2), `// ${CHINESE_COMMENT}`);
 });
 
+test('Translate Selection shows the translation beside the line, as the hover does, with its links', async () => {
+  const { workbench } = session;
+  const page = workbench.page;
+  await page.mouse.move(1, 1);
+  await workbench.goToLine(2, 1);
+  await workbench.runCommand('Transformer Inspector: Translate Selection', 60_000);
+  const text = await workbench.waitForHover(SIGNATURE, 60_000);
+  assert.match(text.split('\n')[0], /[A-Za-z]{3}/, `an English translation: ${text}`);
+  assert.match(text, /Replace with translation/);
+  assert.match(text, /Show attention/);
+  // The hover sits over the line it translates, and the line is selected: source and translation together.
+  const hover = await workbench.visibleHover.boundingBox();
+  const line = await page.locator('.editor-group-container.active .view-lines .view-line').nth(1).boundingBox();
+  assert.ok(hover && line && Math.abs(hover.y + hover.height - line.y) < 40 || (hover && line && Math.abs(hover.y - (line.y + line.height)) < 40), `hover ${JSON.stringify(hover)} beside line ${JSON.stringify(line)}`);
+  assert.ok((await page.locator('.editor-group-container.active .selected-text').count()) > 0, 'the translated line is selected');
+  // Not (only) a notification: no toast carries the translation.
+  assert.equal(await page.locator('.notifications-toasts .notification-toast', { hasText: text.split('\n')[0].slice(0, 20) }).count(), 0, 'not a notification');
+  await workbench.screenshot('translate-selection');
+  await page.keyboard.press('Escape');
+});
+
 test('hovering punctuation or an English comment shows no translation', async () => {
   const { workbench } = session;
   const page = workbench.page;

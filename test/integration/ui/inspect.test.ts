@@ -4,6 +4,7 @@
 // restored after a window reload, then its activations view with the FFN units the engine fetches.
 
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot } from '../paths';
@@ -160,6 +161,11 @@ test('the activations view fetches the FFN units from the engine when it opens, 
   const frame = await workbench.webviewFrameLocator('Transformer Inspector');
   await frame.locator('button.tab[data-key="activations"]').click();
   await frame.locator('#app[data-view="activations"]').waitFor({ timeout: 30_000 });
+  // It opens on the decoder, the stack with the output head (its logit lens); the FFN units of the encoder next.
+  await frame.locator('.lens-table tbody tr').first().waitFor({ timeout: 30_000 });
+  assert.equal(await frame.locator('.toolbar .stack select').evaluate((select) => (select as HTMLSelectElement).selectedOptions[0].text), 'Decoder');
+  await frame.locator('.toolbar .stack select').selectOption({ label: 'Encoder' });
+  await frame.locator('.layer-activations .view-title', { hasText: /^encoder/ }).waitFor({ timeout: 30_000 });
   const unitsShown = async (layer: number) => {
     await frame.locator('.ffn-title', { hasText: new RegExp(`layer ${layer}, token`) }).waitFor({ timeout: 30_000 });
     const labels = await frame.locator('.ffn-unit .ffn-label').allTextContents();
@@ -195,4 +201,24 @@ test('the activations view fetches the FFN units from the engine when it opens, 
   });
   assert.deepEqual(seen, [true, true], 'heatmap and FFN units both in sight');
   await workbench.screenshot('inspection-activations');
+});
+
+test('Export → PNG writes the file where the dialog says and offers to open it; Open shows it in an editor', async () => {
+  const { workbench, workspace } = session;
+  const page = workbench.page;
+  const frame = await workbench.webviewFrameLocator('Transformer Inspector');
+  await frame.locator('.export-bar button', { hasText: 'PNG' }).click();
+  const quickInput = page.locator('.quick-input-widget');
+  await quickInput.locator('.quick-input-title', { hasText: 'Export activations-encoder.png' }).waitFor({ timeout: 30_000 });
+  const target = path.join(workspace, 'activations-encoder.png');
+  const pathBox = quickInput.locator('input.input');
+  await pathBox.fill(target);
+  await pathBox.press('Enter');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Exported activations-encoder.png' });
+  await toast.waitFor({ timeout: 30_000 });
+  // The PNG signature: the file is the picture, not an empty placeholder.
+  assert.deepEqual([...readFileSync(target).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  await workbench.screenshot('export-confirmed');
+  await toast.locator('.monaco-button', { hasText: 'Open' }).click();
+  await workbench.tab('activations-encoder.png').waitFor({ timeout: 30_000 });
 });
