@@ -41,6 +41,7 @@ const SHIPPED = [
   'media/panel.svg',
   'l10n',
   'docs/images',
+  'docs/walkthrough',
   'models/en-zh-transformer',
 ];
 const BUNDLES = ['extension.js', 'engineProcess.js', 'webview.js'];

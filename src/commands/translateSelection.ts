@@ -25,7 +25,9 @@ export async function translateWithProgress(translator: TranslationController, t
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Translating…'), cancellable: true },
       async (_progress, token) => {
         const input = text.slice(0, settings.maxLength);
-        return translator.translate(input, target ?? (await translator.targetFor(input)) ?? settings.targetLanguage, token);
+        // Text already in the target language is still translated when asked for: into the other one.
+        const fallback = settings.targetLanguage === 'zh' ? 'en' : 'zh';
+        return translator.translate(input, target ?? (await translator.targetFor(input)) ?? fallback, token);
       },
     );
   } catch (error) {

@@ -9,6 +9,7 @@ import { COMMAND_INSPECT_SELECTION } from './inspectSelection';
 
 export const COMMAND_TRY_INSPECT = 'transformerInspector.tryInspect';
 export const COMMAND_TRY_HOVER_TRANSLATION = 'transformerInspector.tryHoverTranslation';
+export const COMMAND_CHOOSE_HOVER_DIRECTION = 'transformerInspector.chooseHoverDirection';
 
 const CHINESE_COMMENT = '// 删除所选的行。';
 const ENGLISH_COMMENT = '// Delete the selected rows.';
@@ -62,8 +63,25 @@ async function tryHoverTranslation(translator: TranslationController): Promise<v
   await vscode.commands.executeCommand('editor.action.showHover');
 }
 
+/** The walkthrough's first-run choice: which way hovers translate (translation.targetLanguage), written for the user. */
+async function chooseHoverDirection(): Promise<string | undefined> {
+  const config = vscode.workspace.getConfiguration('transformerInspector');
+  const current = config.get<string>('translation.targetLanguage', 'auto');
+  const choices = [
+    { value: 'auto', label: vscode.l10n.t('Into the language VS Code runs in'), description: vscode.l10n.t('the default') },
+    { value: 'zh', label: vscode.l10n.t('English → Chinese'), description: vscode.l10n.t('Chinese text gets no hover') },
+    { value: 'en', label: vscode.l10n.t('Chinese → English'), description: vscode.l10n.t('English text gets no hover') },
+    { value: 'both', label: vscode.l10n.t('Both ways'), description: vscode.l10n.t('each text into the other language') },
+  ].map((choice) => ({ ...choice, picked: choice.value === current, detail: choice.value === current ? vscode.l10n.t('current setting') : undefined }));
+  const picked = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Which way should hovers translate?'), placeHolder: vscode.l10n.t('Hovers over text already in the target language show nothing') });
+  if (!picked) return undefined;
+  await config.update('translation.targetLanguage', picked.value, vscode.ConfigurationTarget.Global);
+  return picked.value;
+}
+
 export function register(translator: TranslationController): vscode.Disposable {
   return vscode.Disposable.from(
+    vscode.commands.registerCommand(COMMAND_CHOOSE_HOVER_DIRECTION, chooseHoverDirection),
     vscode.commands.registerCommand(COMMAND_TRY_INSPECT, tryInspect),
     vscode.commands.registerCommand(COMMAND_TRY_HOVER_TRANSLATION, () => tryHoverTranslation(translator)),
   );

@@ -60,5 +60,7 @@ export function translationTarget(text: string, model: LanguageAbilities, prefer
     // A pair in two scripts (zh→en) reads only its source script; one in a shared script (de→en) reads that script.
     return script === scriptOf(source) ? target : undefined;
   }
+  // Both ways: into whichever of the two the text is not in.
+  if (preferred === 'both') return detectLanguage(text) === 'zh' ? 'en' : 'zh';
   return detectLanguage(text) === preferred ? undefined : preferred;
 }

@@ -37,12 +37,13 @@ export function readHubSettings(): HubSettings {
   return { endpoint: config.get<string>('hub.endpoint', '').trim(), cacheFolder: config.get<string>('hub.cacheFolder', '').trim() };
 }
 
-export type TargetLanguage = 'en' | 'zh';
+/** `both`: each text into the other language. */
+export type TargetLanguage = 'en' | 'zh' | 'both';
 
 export interface TranslationSettings {
   readonly hoverEnabled: boolean;
   readonly trigger: 'comments' | 'commentsAndStrings' | 'all';
-  /** `auto` resolved: Chinese when VS Code runs in Chinese, else English. */
+  /** `auto` resolved: Chinese when VS Code runs in Chinese, else English; or `both`. */
   readonly targetLanguage: TargetLanguage;
   readonly maxLength: number;
   readonly beamSize: number;
@@ -56,7 +57,7 @@ export function readTranslationSettings(): TranslationSettings {
   return {
     hoverEnabled: config.get<boolean>('hover.enabled', true),
     trigger: config.get<TranslationSettings['trigger']>('hover.trigger', 'commentsAndStrings'),
-    targetLanguage: target === 'en' || target === 'zh' ? target : vscode.env.language.toLowerCase().startsWith('zh') ? 'zh' : 'en',
+    targetLanguage: target === 'en' || target === 'zh' || target === 'both' ? target : vscode.env.language.toLowerCase().startsWith('zh') ? 'zh' : 'en',
     maxLength: config.get<number>('translation.maxLength', 400),
     beamSize: config.get<number>('translation.beamSize', 1),
     model: config.get<string>('translation.model', '').trim(),

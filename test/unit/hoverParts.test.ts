@@ -96,6 +96,14 @@ describe('translationTarget', () => {
     assert.equal(translationTarget('12345 + 678', bilingual, 'en'), undefined, 'no letters: nothing to translate');
   });
 
+  it('both ways: each text into the other language, with language tokens or without', () => {
+    assert.equal(translationTarget('注意力权重的总和为一', bilingual, 'both'), 'en');
+    assert.equal(translationTarget('The weights add up to one', bilingual, 'both'), 'zh');
+    assert.equal(translationTarget('注意力权重的总和为一', {}, 'both'), 'en');
+    assert.equal(translationTarget('The weights add up to one', {}, 'both'), 'zh');
+    assert.equal(translationTarget('12345', bilingual, 'both'), undefined);
+  });
+
   it('fixed-pair models only read their source script', () => {
     const zhEn = { languagePair: { source: 'zh', target: 'en' } };
     assert.equal(translationTarget('打开文件', zhEn, 'zh'), 'en');

@@ -46,12 +46,12 @@ async function settle(): Promise<void> {
   await page.waitForTimeout(1_000);
 }
 
-test('"Welcome: Open Walkthrough…" lists the walkthrough, which opens on its three steps', async () => {
+test('"Welcome: Open Walkthrough…" lists the walkthrough, which opens on its four steps', async () => {
   const { workbench } = session;
   await openWalkthrough();
   const steps = workbench.page.locator('.getting-started-step .step-title');
   const titles = (await steps.allTextContents()).map((text) => text.trim());
-  for (const title of ['Inspect a sentence with the bundled model', 'Hover-translate a comment', 'Open your own model']) {
+  for (const title of ['Inspect a sentence with the bundled model', 'Hover-translate a comment', 'Choose which way hovers translate', 'Open your own model']) {
     assert.ok(titles.includes(title), `step "${title}" in ${JSON.stringify(titles)}`);
   }
   await workbench.screenshotRegion('walkthrough', [workbench.page.locator('.editor-group-container.active')], 0);
@@ -117,6 +117,24 @@ test('step 2, "Translate a Comment": the hover shows the Chinese comment in Engl
   assert.match(text, /←/, 'the word alignment is shown');
   await page.waitForTimeout(500); // the hover fades in
   await workbench.screenshotRegion('hover-translation', [page.locator('.editor-group-container.active .margin-view-overlays .line-numbers').first(), workbench.visibleHover], 12);
+});
+
+test('"Choose which way hovers translate" → Both ways: an English comment now gets a Chinese hover', async () => {
+  const { workbench } = session;
+  const page = workbench.page;
+  await page.keyboard.press('Escape');
+  await openWalkthrough();
+  await clickStepButton('Choose which way hovers translate', 'Choose Direction');
+  const picker = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: 'Which way should hovers translate?' }) });
+  await picker.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.equal(await picker.locator('.quick-input-list .monaco-list-row').count(), 4);
+  await picker.locator('.quick-input-list .monaco-list-row', { hasText: 'Both ways' }).click();
+  // The sample's English comment (line 3), which an English UI leaves alone by default.
+  await clickStepButton('Hover-translate a comment', 'Translate a Comment');
+  await workbench.waitForHover(SIGNATURE);
+  const text = await workbench.hoverAt(3, 8, { expect: /\p{Script=Han}/u, timeoutMs: 60_000 });
+  assert.match(text.split('\n')[0], /\p{Script=Han}/u, `a Chinese translation of the English comment: ${text}`);
+  await page.keyboard.press('Escape');
 });
 
 test('step 3, "Open Model…": the model picker opens', async () => {

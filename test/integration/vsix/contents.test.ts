@@ -60,6 +60,7 @@ function expectedEntries(target: string): string[] {
     'media/panel.svg',
     ...filesUnder('l10n'),
     ...filesUnder('docs/images'),
+    ...filesUnder('docs/walkthrough'),
     ...filesUnder('models/en-zh-transformer'),
     'dist/node_modules/onnxruntime-node/package.json',
     ...shippedJs(ort.node, 'dist', 'onnxruntime-node'),
