@@ -2,6 +2,7 @@
 // Translations (l10n/webview.<language>.json) come from the host page; `setStrings` replaces any subset of them.
 
 export const english = {
+  alignmentOwnTranslation: 'The decoder was given no text: the model’s own translation, “{0}”, and the source tokens each of its tokens attended to (greedy; average of layers and heads unless chosen)',
   lensElsewhere: 'The {0} has no output head, so no logit lens: the {1} has one — choose it under Stack.',
   waiting: 'Waiting for an inspection…',
   loading: 'Loading…',

@@ -20,6 +20,7 @@ import { StepByStep } from './views/stepByStep';
 import { HeadDependenceView } from './views/headDependence';
 import type { PanelView } from './views/view';
 import { ModelPlans } from './modelPlans';
+import { ownTranslationAlignment } from './ownTranslation';
 import { clamp, emptyPlan, stackChoice, stackWord } from './planParts';
 
 export type Content =
@@ -226,6 +227,11 @@ export class ViewPlanner {
                 : format.attentionTitle(key, alignLayer < 0 ? undefined : alignLayer, alignHead < 0 ? undefined : alignHead);
         const suffix = mode === 'heatmap' ? `L${layer + 1}-H${head + 1}` : mode === 'mean' ? `L${layer + 1}-mean` : mode === 'rollout' ? 'rollout' : `L${alignLayer < 0 ? 'avg' : alignLayer + 1}-H${alignHead < 0 ? 'avg' : alignHead + 1}`;
         const view = this.heatmap;
+        // Inspect Selection gives the decoder no text: the alignment is then of the model's own translation.
+        const decoderTokens = summary.stacks.find((entry) => entry.stack === 'decoder')?.tokens.length ?? 0;
+        if (mode === 'alignment' && summary.interventions && decoderTokens <= 1) {
+          return { ...base, key: mode, view, prepare: ownTranslationAlignment({ source, id, view, common, hideSpecial: ui.hideSpecial, layer: alignLayer, head: alignHead, fallback: async () => ({ title, tensor: await fetch(), exportName: `alignment-${key}-${suffix}` }) }) };
+        }
         return {
           ...base,
           key: mode,

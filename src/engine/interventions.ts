@@ -3,7 +3,7 @@
 // re-generated translation), and the output head's whole row at any position for the next-token view.
 // Nothing here runs with the inspection: the panel asks.
 
-import type { HeadRef, Inspection, Interventions, Tensor } from '../protocol/inspection';
+import type { HeadRef, Inspection, Interventions, Tensor, Translation } from '../protocol/inspection';
 import type { AblationEffect, NextTokens, TokenChance } from '../protocol/panelData';
 import { EngineError, errorMessage } from './engineError';
 import { generate } from './generation';
@@ -17,6 +17,7 @@ const NEXT_TOKENS_IN_EFFECT = 5;
 export function interventionsFor(model: LoadedModel, original: Inspection, rerun: (heads: readonly HeadRef[]) => Promise<Inspection>, targetLanguage?: string): Interventions {
   const effects = new LruCache<string, Promise<AblationEffect>>(16);
   let originalTranslation: Promise<string> | undefined;
+  let inputTranslation: Promise<Translation> | undefined;
   const translate = (ablate?: readonly HeadRef[]) => generate(model, original.text, { ablate, targetLanguage }).then((translation) => translation.text);
   const compute = async (heads: readonly HeadRef[]): Promise<AblationEffect> => {
     const started = performance.now();
@@ -49,6 +50,14 @@ export function interventionsFor(model: LoadedModel, original: Inspection, rerun
       });
       effects.set(key, pending);
       return pending;
+    },
+    translation() {
+      if (model.spec.family !== 'encoder-decoder') return Promise.reject(new EngineError('input', 'Only an encoder-decoder model translates its input.'));
+      inputTranslation ??= generate(model, original.text, { targetLanguage }).catch((error: unknown) => {
+        inputTranslation = undefined;
+        throw error instanceof EngineError ? error : new EngineError('input', `The input could not be translated (${errorMessage(error)}).`);
+      });
+      return inputTranslation;
     },
     nextTokens(position, count) {
       const logits = original.logits;

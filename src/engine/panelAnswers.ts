@@ -31,6 +31,8 @@ export async function answerInEngine(inspection: Inspection, { method, params }:
       }
       case 'ablationEffect':
         return await interventionsOf(inspection).ablate((params as PanelDataMethods['ablationEffect']['params']).heads);
+      case 'inputTranslation':
+        return await interventionsOf(inspection).translation();
       case 'nextTokens': {
         const p = params as PanelDataMethods['nextTokens']['params'];
         return interventionsOf(inspection).nextTokens(p.position, p.count);

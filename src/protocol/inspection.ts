@@ -89,6 +89,8 @@ export interface Interventions {
   /** The input again with heads switched off (`GROUP:LAYER:HEAD,…`), compared with this inspection; memoised. */
   ablate(heads: string): Promise<AblationEffect>;
   nextTokens(position: number, count: number): NextTokens;
+  /** Encoder-decoders: the model's own greedy translation of the input, with its cross-attention; memoised. */
+  translation(): Promise<Translation>;
 }
 
 /** What a stack adds to its token embeddings for their positions, where the table is a weight of the graph. */

@@ -164,6 +164,8 @@ export type PanelDataMethods = {
   headDependence: { params: { readonly id: string; readonly text: string; readonly targetLanguage?: string }; result: HeadDependence };
   /** The input again with these heads (`GROUP:LAYER:HEAD,…`) switched off, against the inspection; the engine only. */
   ablationEffect: { params: { readonly id: string; readonly heads: string }; result: AblationEffect };
+  /** An encoder-decoder's own greedy translation of the inspected input, with the cross-attention of each generated token; the engine only. */
+  inputTranslation: { params: { readonly id: string }; result: Translation };
   /** The output head's scores at one position of the logits stack; the engine only (it has the vocabulary). */
   nextTokens: { params: { readonly id: string; readonly position: number; readonly count: number }; result: NextTokens };
   /** Tokens whose hidden state at `layer` is most similar (cosine) to that of `token`. */

@@ -61,6 +61,7 @@ const PARAM_CHECKS: { readonly [K in keyof PanelDataMethods]: (params: Record<st
   ffnTopUnits: (p) => (p.stack === 'encoder' || p.stack === 'decoder') && Number.isInteger(p.layer) && Number.isInteger(p.token) && Number.isInteger(p.count) && (p.count as number) <= 200,
   ablationEffect: (p) => typeof p.heads === 'string' && p.heads.length > 0 && p.heads.length <= 4000,
   headDependence: (p) => typeof p.text === 'string' && p.text.length > 0 && p.text.length <= 2000 && (p.targetLanguage === undefined || typeof p.targetLanguage === 'string'),
+  inputTranslation: () => true,
   nextTokens: (p) => Number.isInteger(p.position) && (p.position as number) >= 0 && Number.isInteger(p.count) && (p.count as number) > 0 && (p.count as number) <= 200,
   neighbors: (p) => (p.stack === 'encoder' || p.stack === 'decoder') && Number.isInteger(p.layer) && Number.isInteger(p.token) && Number.isInteger(p.count) && (p.count as number) <= 50,
 };

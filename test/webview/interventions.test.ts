@@ -222,3 +222,30 @@ describe('a translation’s panel: which heads it depends on (marian-tiny)', () 
   });
 });
 
+describe('Alignment of an inspection whose decoder was given no text, marian-tiny', () => {
+  it('shows the model’s own greedy translation, each generated token’s cross-attention over the source', async () => {
+    const model = await fixtureModel('marian-tiny');
+    const text = 'The attention layer reads every token twice.';
+    const host = await WebviewHost.open(browser, 'alignment-own-translation', { answer: engineAnswer, width: 1100 });
+    try {
+      await host.ready;
+      const inspection = await inspect(model, { text, activationsView: 'on-demand' });
+      assert.equal(inspection.stacks.find((stack) => stack.stack === 'decoder')!.tokens.length, 1, 'only the start token');
+      await host.showInspection(inspection);
+      await waitForView(host.page, 'model');
+      await host.page.locator('button.tab[data-key="alignment"]').click();
+      await waitForView(host.page, 'alignment');
+      const expected = await generate(model, text, {});
+      await host.page.waitForFunction(() => /no text/.test(document.querySelector('.view-title')?.textContent ?? ''));
+      assert.match((await host.page.locator('.view-title').textContent()) ?? '', new RegExp(expected.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      assert.equal(Number(await host.page.locator('canvas.matrix-canvas').getAttribute('data-rows')), expected.tokens.length);
+      assert.equal(Number(await host.page.locator('canvas.matrix-canvas').getAttribute('data-cols')), expected.sourceTokens.length);
+      await screenshot(host.page, 'alignment-own-translation');
+      assert.deepEqual(host.problems, { violations: [], errors: [] });
+    } finally {
+      await host.page.context().close();
+      await disposeModel(model);
+    }
+  });
+});
+
