@@ -15,6 +15,7 @@ import os
 import random
 import contextlib
 import platform
+import signal
 import time
 
 import torch
@@ -38,9 +39,17 @@ def autocast(dev):
     return contextlib.nullcontext()
 
 
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def record_run(cfg, dev, first_step, state, started, stopped_by):
     rec = {"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
-           "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else f"cpu ({platform.processor() or platform.machine()})",
+           "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else f"cpu ({cpu_name()})",
            "threads": torch.get_num_threads(), "from_step": first_step, "to_step": state["step"],
            "tokens_total": state["tokens"], "wall_s": round(time.time() - started, 1), "stopped_by": stopped_by}
     with open(os.path.join(cfg["run_dir"], "runs.jsonl"), "a") as f:
@@ -155,6 +164,9 @@ def run(cfg):
     started, first_step = time.time(), state["step"]
     deadline = started + 60 * cfg["minutes"] if cfg.get("minutes") else None
     stopped_by = "max_steps"
+    # SIGTERM (kill, a session's end) stops at the next logging step with a checkpoint and a runs.jsonl record.
+    terminated = []
+    signal.signal(signal.SIGTERM, lambda *_: terminated.append(True))
     t0, win_tok, win_t = time.time(), 0, time.time()
     while state["step"] < cfg["max_steps"] and stopped_by == "max_steps":
         batches = make_batches(train_data, cfg["batch_tokens"], cfg["seed"] * 1000 + state["epoch"])
@@ -180,13 +192,15 @@ def run(cfg):
                        "lr": lr_at(step, cfg), "tok_s": round(win_tok / (now - win_t), 1),
                        "wall": round(state["wall"] + now - t0, 1)}
                 win_tok, win_t = 0, now
-                if step % cfg["ckpt_every"] == 0 or step == cfg["max_steps"]:
+                if terminated:
+                    stopped_by = "signal"
+                if step % cfg["ckpt_every"] == 0 or step == cfg["max_steps"] or terminated:
                     rec["dev_loss"] = round(dev_loss(model, dev_data, cfg, dev), 4)
                     state["wall"] += time.time() - t0
                     t0 = time.time()
                     save(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "cfg": cfg})
                     rec["saved"] = True
-                    if deadline and time.time() > deadline:
+                    if deadline and time.time() > deadline and stopped_by == "max_steps":
                         stopped_by = "minutes"
                 print("train:", json.dumps(rec), flush=True)
                 with open(log_path, "a") as f:
@@ -199,7 +213,7 @@ def run(cfg):
     state["wall"] += time.time() - t0
     save(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "cfg": cfg})
     record_run(cfg, dev, first_step, state, started, stopped_by)
-    print(f"train: {'done' if stopped_by == 'max_steps' else 'stopped after --minutes'}, {state['step']} steps, {state['wall'] / 60:.1f} min, "
+    print(f"train: {'done' if stopped_by == 'max_steps' else 'stopped (' + stopped_by + ')'}, {state['step']} steps, {state['wall'] / 60:.1f} min, "
           f"{state['tokens'] / max(state['wall'], 1e-9):.0f} tokens/s", flush=True)
 
 
