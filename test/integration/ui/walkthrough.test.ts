@@ -1,5 +1,5 @@
 // The Getting Started walkthrough as a new user meets it: opened from "Welcome: Open Walkthrough…", each
-// of its three steps' buttons does what it says — inspect a sentence with the bundled model, show a hover
+// of its four steps' buttons does what it says — inspect a sentence with the bundled model, show a hover
 // translation of a comment, open the model picker. The screenshots are the README's.
 
 import * as assert from 'node:assert/strict';
