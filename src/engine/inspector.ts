@@ -279,8 +279,10 @@ function ffnKeysOf(runtime: StackRuntime): string[] | undefined {
   return runtime.probes.ffn?.map((_, layer) => `ffn.${layer}`);
 }
 
-/** The FFN activations of one run, from the same session and inputs, when first asked for. */
-/** Q/K/V cost one more run, made only when the panel's step-by-step view first asks. */
+/**
+ * Q/K/V when the panel's step-by-step view first asks: one layer from its own small model and this
+ * run's layer input, else one more run of the whole input that fetches every layer's.
+ */
 function deferQkv(model: LoadedModel, input: TokenInput, groups: readonly string[], layerInputs: ReadonlyMap<StackRuntime, ReturnType<typeof layerInputValues>>): DeferredQkv {
   let result: Promise<readonly QkvGroup[]> | undefined;
   const run = async () => {
@@ -297,10 +299,9 @@ function deferQkv(model: LoadedModel, input: TokenInput, groups: readonly string
     const memoKey = `${group}/${index}`;
     let found = layers.get(memoKey);
     if (!found) {
-      const runtime = model.stacks.find((entry) => KINDS.some((kind) => attentionGroupKey(model.spec.family, entry.stack, kind) === group));
-      const kind = KINDS.find((entry) => runtime && attentionGroupKey(model.spec.family, runtime.stack, entry) === group);
-      const valueOf = runtime && layerInputs.get(runtime);
-      found = runtime && kind && valueOf ? layerQkv(runtime, kind, index, valueOf).catch(() => undefined) : Promise.resolve(undefined);
+      const owner = model.stacks.flatMap((runtime) => KINDS.map((kind) => ({ runtime, kind }))).find(({ runtime, kind }) => attentionGroupKey(model.spec.family, runtime.stack, kind) === group);
+      const valueOf = owner && layerInputs.get(owner.runtime);
+      found = owner && valueOf ? layerQkv(owner.runtime, owner.kind, index, valueOf).catch(() => undefined) : Promise.resolve(undefined);
       layers.set(memoKey, found);
     }
     return found;
@@ -308,6 +309,7 @@ function deferQkv(model: LoadedModel, input: TokenInput, groups: readonly string
   return { groups, fetch: () => (result ??= run()), layer };
 }
 
+/** The FFN activations of one run, from the same session and inputs, when first asked for. */
 function deferredFfn(runtime: StackRuntime, feeds: ort.InferenceSession.FeedsType): DeferredFfnActivations {
   const keys = ffnKeysOf(runtime)!;
   let result: Promise<Tensor> | undefined;

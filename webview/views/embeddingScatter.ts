@@ -306,6 +306,14 @@ export class EmbeddingScatter implements PanelView<ScatterData> {
   }
 }
 
+/** A label's or a point's extent in the plot, in SVG pixels. */
+interface Box {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
 interface LabelPlace {
   readonly x: number;
   readonly y: number;
@@ -326,23 +334,24 @@ function placeLabels(
   text: (i: number) => string,
   bounds: { left: number; right: number; top: number; bottom: number },
   /** Other text in the plot (the axis titles). */
-  obstacles: readonly { x0: number; x1: number; y0: number; y1: number }[],
+  obstacles: readonly Box[],
 ): Map<number, LabelPlace> {
   const font = panelFont(LABEL_FONT_PX);
-  const placed = [...obstacles];
+  const placed: Box[] = [...obstacles];
   // Points are 5 px circles: a label over another point hides it.
   const dots = points.map((i) => ({ x0: cx(i) - 5, x1: cx(i) + 5, y0: cy(i) - 5, y1: cy(i) + 5, i }));
   const places = new Map<number, LabelPlace>();
-  const free = (box: { x0: number; x1: number; y0: number; y1: number }, own: number) =>
+  const apart = (a: Box, b: Box) => a.x1 <= b.x0 || a.x0 >= b.x1 || a.y1 <= b.y0 || a.y0 >= b.y1;
+  const free = (box: Box, own: number) =>
     box.x0 >= bounds.left && box.x1 <= bounds.right && box.y0 >= bounds.top && box.y1 <= bounds.bottom &&
-    placed.every((other) => box.x1 <= other.x0 || box.x0 >= other.x1 || box.y1 <= other.y0 || box.y0 >= other.y1) &&
-    dots.every((dot) => dot.i === own || box.x1 <= dot.x0 || box.x0 >= dot.x1 || box.y1 <= dot.y0 || box.y0 >= dot.y1);
+    placed.every((other) => apart(box, other)) &&
+    dots.every((dot) => dot.i === own || apart(box, dot));
   for (const i of points) {
     const w = textWidth(text(i), font);
     const x = cx(i);
     const y = cy(i);
     const h = LABEL_FONT_PX + 2;
-    const candidates: (LabelPlace & { box: { x0: number; x1: number; y0: number; y1: number } })[] = [
+    const candidates: (LabelPlace & { box: Box })[] = [
       { x: x + 7, y: y + 3, anchor: 'start', box: { x0: x + 7, x1: x + 7 + w, y0: y - h / 2, y1: y + h / 2 } },
       { x: x - 7, y: y + 3, anchor: 'end', box: { x0: x - 7 - w, x1: x - 7, y0: y - h / 2, y1: y + h / 2 } },
       { x, y: y - 8, anchor: 'middle', box: { x0: x - w / 2, x1: x + w / 2, y0: y - 8 - h + 2, y1: y - 6 } },
