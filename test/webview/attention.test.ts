@@ -307,4 +307,24 @@ describe('heatmap axis labels', () => {
       await page.context().close();
     });
   }
+
+  it('a token too long for the label column is shortened with "…" and named in full on hover', async () => {
+    const inspection = syntheticInspection({ layers: 1, heads: 1, tokens: 8, hidden: 16 });
+    const tokens = inspection.stacks[0].tokens as unknown as { text: string }[];
+    const long = 'https://example.com/a/very/long/path/that/is/one/token';
+    tokens[3] = { ...tokens[3], text: long };
+    const { page } = await openReport(browser, 'labels-long', encode(inspection), { width: 520 });
+    await selectMode(page, 'heatmap');
+    for (const axis of ['row', 'col']) {
+      const label = page.locator(`text.${axis}-label[data-index="3"]`);
+      const shown = await label.evaluate((text) => ({ own: [...text.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(''), title: text.querySelector('title')?.textContent, size: Math.max(text.getBoundingClientRect().width, text.getBoundingClientRect().height) }));
+      assert.match(shown.own, /^https:\/\/exa.*…$/, `${axis} label: ${shown.own}`);
+      assert.ok(shown.own.length < long.length);
+      assert.equal(shown.title, long);
+      assert.ok(shown.size <= 162, `${axis} label ${shown.size} px`);
+      // The other labels are whole and have no tooltip of their own.
+      assert.equal(await page.locator(`text.${axis}-label title`).count(), 1);
+    }
+    await page.context().close();
+  });
 });

@@ -8,7 +8,7 @@ import { el, panelFont, svgEl, textWidth } from '../elements';
 import { format, t } from '../strings';
 import { lutCss, type Theme } from '../theme';
 import { tokenLabel, type TokenRef, type TokenType } from '../tokenInfo';
-import { Tooltip } from '../tooltip';
+import { box, type Box as ScreenBox, Tooltip } from '../tooltip';
 import { csvField, type ExportTable, type PanelView } from './view';
 
 export type ColorBy = 'position' | 'type';
@@ -204,6 +204,7 @@ export class EmbeddingScatter implements PanelView<ScatterData> {
       .selectAll<SVGTextElement, number>('text.point-label')
       .data(labelled, (d) => d)
       .join((enter) => enter.append('text').attr('class', 'point-label').attr('x', (i) => places.get(i)!.x).attr('y', (i) => places.get(i)!.y))
+      .attr('data-index', (i) => i)
       .attr('text-anchor', (i) => places.get(i)!.anchor)
       .text((i) => tokenLabel(data.stack.tokens[i]));
     if (animate) labels.transition(move).attr('x', (i) => places.get(i)!.x).attr('y', (i) => places.get(i)!.y);
@@ -268,7 +269,8 @@ export class EmbeddingScatter implements PanelView<ScatterData> {
     if (!data) return;
     const seq = ++this.hoverSeq;
     const label = tokenLabel(data.stack.tokens[index]);
-    this.tooltip.show(at.x, at.y, [label]);
+    const avoid = this.pointBoxes(index);
+    this.tooltip.show(at.x, at.y, [label], avoid);
     this.callbacks.onHover({ stack: data.stack.stack, index });
     if (!data.stack.projection) return;
     const layer = Math.max(0, data.position);
@@ -276,11 +278,22 @@ export class EmbeddingScatter implements PanelView<ScatterData> {
       const neighbours = await this.callbacks.neighbors(index, layer);
       if (seq !== this.hoverSeq) return;
       this.neighbours = new Set(neighbours.map((n) => n.index));
-      this.tooltip.show(at.x, at.y, [label, `${t('neighbours')} (${format.sliderPosition(data.stack.projection.dims[0], layer)}):`, ...neighbours.map((n) => format.neighbour(tokenLabel(data.stack.tokens[n.index]), n.cosine))]);
+      this.tooltip.show(at.x, at.y, [label, `${t('neighbours')} (${format.sliderPosition(data.stack.projection.dims[0], layer)}):`, ...neighbours.map((n) => format.neighbour(tokenLabel(data.stack.tokens[n.index]), n.cosine))], avoid);
       this.applyHighlight();
     } catch {
       // The data source went away (a new inspection arrived); the tooltip keeps the token.
     }
+  }
+
+  /** The hovered point (as drawn when active) and its label, in the figure's coordinates. */
+  private pointBoxes(index: number): ScreenBox[] {
+    const origin = this.figure.getBoundingClientRect();
+    const around = (element: Element | null, pad: number): ScreenBox[] => {
+      const rect = element?.getBoundingClientRect();
+      return rect ? [box(rect.left - origin.left - pad, rect.top - origin.top - pad, rect.width + 2 * pad, rect.height + 2 * pad)] : [];
+    };
+    const circle = this.svg.querySelector(`circle.point[data-index="${index}"]`);
+    return [...around(circle, 4), ...around(this.svg.querySelector(`text.point-label[data-index="${index}"]`), 1)];
   }
 
   private leavePoint(): void {

@@ -9,7 +9,7 @@ import { fill, t } from '../strings';
 import type { Theme } from '../theme';
 import { paintDiverging, symmetricMax } from './divergingPaint';
 import { tokenLabel, type TokenRef } from '../tokenInfo';
-import { Tooltip } from '../tooltip';
+import { box, Tooltip } from '../tooltip';
 import type { ExportTable, PanelView } from './view';
 
 export interface PositionsData {
@@ -151,7 +151,7 @@ export class PositionsView implements PanelView<PositionsData> {
     const value = data.term.added.data[p * width + i];
     const lines = [fill('positionsCell', p + data.term.offset, tokenLabel(data.tokens[p]), i), fill('positionsValue', value.toPrecision(4))];
     if (data.term.kind === 'sinusoidal') lines.push(fill('positionsFormulaValue', sinusoid(p + data.term.offset, i, width, data.term.layout).toPrecision(4)));
-    this.tooltip.show(event.offsetX, event.offsetY, lines);
+    this.tooltip.show(event.offsetX, event.offsetY, lines, [box(0, p * ROW, LABEL + (i + 1) * this.layout.cell, ROW)]);
   }
 
   private hoverStrips(event: MouseEvent): void {
@@ -163,6 +163,7 @@ export class PositionsView implements PanelView<PositionsData> {
     const vectors = this.tokenVectors(data);
     const vector = [vectors.embedding, vectors.position, vectors.sum][part];
     if (!vector || i < 0 || i >= width) return this.tooltip.hide();
-    this.tooltip.show(event.offsetX, this.strips.offsetTop + event.offsetY, [fill('positionsStripValue', i, vector[i].toPrecision(4))]);
+    const stripTop = this.strips.offsetTop + part * (STRIP + 4);
+    this.tooltip.show(event.offsetX, this.strips.offsetTop + event.offsetY, [fill('positionsStripValue', i, vector[i].toPrecision(4))], [box(0, stripTop, LABEL + (i + 1) * this.layout.cell, STRIP)]);
   }
 }

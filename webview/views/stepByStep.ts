@@ -10,7 +10,7 @@ import { fill, t } from '../strings';
 import type { Theme } from '../theme';
 import { paintDiverging, symmetricMax } from './divergingPaint';
 import { tokenLabel, type TokenRef } from '../tokenInfo';
-import { Tooltip } from '../tooltip';
+import { box, Tooltip } from '../tooltip';
 import type { ExportTable, PanelView } from './view';
 
 export interface StepData {
@@ -241,6 +241,8 @@ export class StepByStep implements PanelView<StepData> {
       this.tooltip.hide();
       return;
     }
-    this.tooltip.show(event.offsetX, event.offsetY, lines);
+    // Aside from the row it describes, from its token's label to the hovered column.
+    const rowTop = event.offsetY < rowsTop ? HEADER : event.offsetY >= outputTop ? outputTop : rowsTop + r * ROW;
+    this.tooltip.show(event.offsetX, event.offsetY, lines, [box(0, rowTop, column ? column.x + column.width : event.offsetX, ROW)]);
   }
 }
