@@ -150,6 +150,8 @@ export class HeadView implements PanelView<HeadViewData> {
       )
       .attr('aria-pressed', (d) => String(data.enabledHeads[d] ?? false))
       .attr('title', (d) => format.headToggle(d))
+      // The number alone would be read out as "1, toggle button": the name says which head.
+      .attr('aria-label', (d) => format.headToggle(d))
       .text((d) => String(d + 1))
       .each(function (d) {
         this.style.setProperty('--swatch', data.theme.headColors[d % data.theme.headColors.length]);
