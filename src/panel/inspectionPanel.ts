@@ -26,6 +26,8 @@ export class InspectionPanel implements vscode.Disposable {
   private static current?: InspectionPanel;
   private ready = false;
   private readonly queue: HostToPanel[] = [];
+  /** What the panel shows now (the drawing, then any busy or error line over it): sent again when VS Code re-creates a hidden panel's page. */
+  private shown: { drawing?: HostToPanel; status?: HostToPanel } = {};
   private readonly disposables: vscode.Disposable[] = [];
 
   /** The open panel, revealed beside the editor, or a new one. */
@@ -82,6 +84,7 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   private post(message: HostToPanel): void {
+    if ('type' in message) this.shown = message.type === 'inspection' || message.type === 'translation' ? { drawing: message } : { ...this.shown, status: message };
     if (!this.ready) {
       // Only the latest drawing matters while the webview starts.
       if ('type' in message && (message.type === 'inspection' || message.type === 'translation')) this.queue.length = 0;
@@ -112,10 +115,15 @@ export class InspectionPanel implements vscode.Disposable {
       return;
     }
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
+        // Also sent by a page VS Code re-created after the panel was hidden behind another tab: it starts empty.
+        const wasReady = this.ready;
         this.ready = true;
-        for (const queued of this.queue.splice(0)) void this.panel.webview.postMessage(queued);
+        const queued = this.queue.splice(0);
+        if (wasReady && queued.length === 0) queued.push(...[this.shown.drawing, this.shown.status].filter((m): m is HostToPanel => m !== undefined));
+        for (const message of queued) void this.panel.webview.postMessage(message);
         return;
+      }
       case 'save':
         await this.save(message);
         return;

@@ -1,7 +1,8 @@
 // As a user does it, in code-server driven by Chromium: Open Model… through the quick pick and
 // the file dialog, the status bar, Inspect Selection on a line, the panel's model view, a head
 // focused in the heatmap, the heatmap recoloured when the colour theme changes, and the panel
-// restored after a window reload, then its activations view with the FFN units the engine fetches.
+// restored after a window reload, then its activations view with the FFN units the engine fetches,
+// and Export: Open, Reveal in Explorer, and a write that fails.
 
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -206,14 +207,8 @@ test('the activations view fetches the FFN units from the engine when it opens, 
 test('Export → PNG writes the file where the dialog says and offers to open it; Open shows it in an editor', async () => {
   const { workbench, workspace } = session;
   const page = workbench.page;
-  const frame = await workbench.webviewFrameLocator('Transformer Inspector');
-  await frame.locator('.export-bar button', { hasText: 'PNG' }).click();
-  const quickInput = page.locator('.quick-input-widget');
-  await quickInput.locator('.quick-input-title', { hasText: 'Export activations-encoder.png' }).waitFor({ timeout: 30_000 });
   const target = path.join(workspace, 'activations-encoder.png');
-  const pathBox = quickInput.locator('input.input');
-  await pathBox.fill(target);
-  await pathBox.press('Enter');
+  await exportTo('PNG', 'activations-encoder.png', target);
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Exported activations-encoder.png' });
   await toast.waitFor({ timeout: 30_000 });
   // The PNG signature: the file is the picture, not an empty placeholder.
@@ -221,4 +216,56 @@ test('Export → PNG writes the file where the dialog says and offers to open it
   await workbench.screenshot('export-confirmed');
   await toast.locator('.monaco-button', { hasText: 'Open' }).click();
   await workbench.tab('activations-encoder.png').waitFor({ timeout: 30_000 });
+});
+
+/** Clicks the export bar's `kind` button and answers the save dialog with `target`. */
+async function exportTo(kind: string, name: string, target: string): Promise<void> {
+  const page = session.workbench.page;
+  // An export opened earlier may cover the panel in its editor group.
+  await session.workbench.activateTab('Transformer Inspector');
+  const frame = await session.workbench.webviewFrameLocator('Transformer Inspector');
+  await frame.locator('.export-bar button', { hasText: kind }).click();
+  const quickInput = page.locator('.quick-input-widget');
+  await quickInput.locator('.quick-input-title', { hasText: `Export ${name}` }).waitFor({ timeout: 30_000 });
+  const pathBox = quickInput.locator('input.input');
+  // The dialog may still be filling in its default folder: type until the path sticks.
+  for (let attempt = 0; (await pathBox.inputValue()) !== target; attempt++) {
+    assert.ok(attempt < 20, `the save dialog kept ${await pathBox.inputValue()} instead of ${target}`);
+    await pathBox.fill(target);
+    await page.waitForTimeout(250);
+  }
+  await pathBox.press('Enter');
+}
+
+test('the panel hidden behind the opened PNG comes back as it was; Export → SVG, then Reveal in Explorer selects the file', async () => {
+  const { workbench, workspace } = session;
+  const page = workbench.page;
+  // VS Code re-creates a hidden panel's page: it must be drawn again, on the same view and layer.
+  await workbench.activateTab('Transformer Inspector');
+  const frame = await workbench.webviewFrameLocator('Transformer Inspector');
+  await frame.locator('#app[data-view="activations"]').waitFor({ timeout: 30_000 });
+  await frame.locator('.layer-activations canvas.matrix-canvas').waitFor({ timeout: 30_000 });
+  await exportTo('SVG', 'activations-encoder.svg', path.join(workspace, 'activations-encoder.svg'));
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Exported activations-encoder.svg' });
+  await toast.waitFor({ timeout: 30_000 });
+  assert.match(readFileSync(path.join(workspace, 'activations-encoder.svg'), 'utf8'), /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  await toast.locator('.monaco-button', { hasText: 'Reveal in Explorer' }).click();
+  const row = page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: 'activations-encoder.svg' });
+  await row.waitFor({ timeout: 30_000 });
+  await workbench.screenshot('export-revealed');
+});
+
+test('Export to a place that cannot be written says so and names the file; the panel goes on working', async () => {
+  const { workbench } = session;
+  const page = workbench.page;
+  // Nothing, not even root, can create a file in /proc: a real failing write.
+  await exportTo('JSON', 'activations-encoder.json', '/proc/activations-encoder.json');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Could not write /proc/activations-encoder.json' });
+  await toast.waitFor({ timeout: 30_000 });
+  await workbench.screenshot('export-failed');
+  const frame = await workbench.webviewFrameLocator('Transformer Inspector');
+  await frame.locator('button.tab[data-key="attention"]').first().click();
+  await frame.locator('#app[data-view]').first().waitFor({ timeout: 30_000 });
+  assert.notEqual(await frame.locator('#app').getAttribute('data-view'), null);
+  assert.equal(await frame.locator('.status.error').count(), 0, 'the panel shows no error of its own');
 });
