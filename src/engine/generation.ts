@@ -13,6 +13,7 @@ import { describeAblation, HeadRef, headMaskFeed } from './headAblation';
 import { configNumber } from './modelFolder';
 import { runFetching } from './sessionRun';
 import { decoderStartToken, endToken } from './specialTokens';
+import { repeatsJustWritten } from './wordRepeat';
 
 /** New tokens a decoder-only model writes when the caller does not say. */
 const DEFAULT_NEW_TOKENS = 32;
@@ -25,7 +26,7 @@ export interface GenerateOptions {
   readonly maxNewTokens?: number;
   /** For bilingual models: `en`, `zh` or `auto`. */
   readonly targetLanguage?: string;
-  /** Stop a hypothesis that loops on the same n-gram (on by default). */
+  /** Never write a word twice in a row, and stop a hypothesis that loops on the same n-gram (on by default). */
   readonly repetitionGuard?: boolean;
   readonly maxSourceTokens?: number;
   readonly signal?: AbortSignal;
@@ -66,6 +67,8 @@ export async function generate(model: LoadedModel, text: string, options: Genera
     ? await prepareTranslation(model, source.tokens.map((token) => token.id), options, timingsMs)
     : prepareContinuation(model, source.tokens.map((token) => token.id), options);
 
+  const guard = options.repetitionGuard !== false;
+  const decode = (ids: readonly number[]) => model.tokenizer.decode(ids);
   let alive: Hypothesis[] = [{ ids: [], score: 0, scores: [], attention: [], finished: false, repetitionStopped: false }];
   const done: Hypothesis[] = [];
   const decodeStarted = performance.now();
@@ -75,7 +78,8 @@ export async function generate(model: LoadedModel, text: string, options: Genera
     options.onStep?.(step + 1);
     const candidates: { beam: number; token: number; score: number }[] = [];
     alive.forEach((hypothesis, beam) => {
-      for (const token of topTokens(logProbs.subarray(beam * vocab, (beam + 1) * vocab), beamSize * 2)) {
+      // A few more than the beam needs: the word-repeat guard may turn some down.
+      for (const token of topTokens(logProbs.subarray(beam * vocab, (beam + 1) * vocab), beamSize * 2 + (guard ? 4 : 0))) {
         candidates.push({ beam, token, score: hypothesis.score + logProbs[beam * vocab + token] });
       }
     });
@@ -85,6 +89,7 @@ export async function generate(model: LoadedModel, text: string, options: Genera
     for (const candidate of candidates) {
       if (next.length === beamSize) break;
       const parent = alive[candidate.beam];
+      if (guard && candidate.token !== eos && repeatsJustWritten(parent.ids, candidate.token, decode, source.text)) continue;
       const history = [...parent.attention, attention[candidate.beam]];
       if (candidate.token === eos) {
         // The step that chose the end token has no output token to label its attention row.
