@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark side by side in one run, on the bundled model and on a
 // BERT-base-shaped model; results to bench-results/ as JSON and a Markdown summary.
-//   npm run bench [-- --only overhead,floor,torch,translation,memory,panel,interventions] [--repeats N] [--threads N]
+//   npm run bench [-- --only overhead,floor,torch,translation,decoding,memory,panel,interventions] [--repeats N] [--threads N]
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import type { ModelVariant } from '../src/engine/modelFolder';
 import { syntheticInspection } from '../test/webview/syntheticInspection';
 import { inspectionFlops, matmulThroughput } from './floorBench';
 import { againstPyTorch, instrumentationOverhead, tokenCase, type TokenCase } from './inspectionBench';
+import { decodingChoice, decodingSets } from './decodingBench';
 import { ablationCost, stepViewLatency } from './interventionBench';
 import { memoryBench } from './memoryBench';
 import { panelOpen, viewSwitches } from './panelBench';
@@ -24,7 +25,7 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'bench-results');
 const ENGINE = path.join(ROOT, 'dist', 'engineProcess.js');
 const BERT_BASE = path.join(OUT, 'models', 'bert-base-random');
-const ALL = ['overhead', 'floor', 'torch', 'translation', 'memory', 'panel', 'interventions'];
+const ALL = ['overhead', 'floor', 'torch', 'translation', 'decoding', 'memory', 'panel', 'interventions'];
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -101,6 +102,13 @@ async function main(): Promise<void> {
     for (const variant of ['fp32', 'quantized'] as const) {
       log(`translation latency (${variant})`);
       ((results.translation ??= {}) as Record<string, unknown>)[variant] = await translationLatency(ENGINE, bundled, threads, 2, variant);
+    }
+  }
+  if (only.has('decoding')) {
+    const sets = decodingSets(ROOT, Number(option('ood') ?? 200));
+    for (const variant of ['fp32', 'quantized'] as const) {
+      log(`decoding: greedy and beam, guard on and off (${variant}; ${sets.map((set) => `${set.name} ${set.pairs.length}`).join(', ')})`);
+      ((results.decoding ??= {}) as Record<string, unknown>)[variant] = await withModel(bundled, variant, (model) => decodingChoice(model, sets));
     }
   }
   if (only.has('panel')) {

@@ -1,6 +1,7 @@
 // Renders one bench run's results as Markdown tables (bench-results/latest.md), the figures that
 // docs/benchmarks.md quotes.
 
+import type { DecodingResult } from './decodingBench';
 import type { MatmulThroughput } from './floorBench';
 import type { AblationCost, StepViewLatency } from './interventionBench';
 import type { OverheadResult, TorchResult } from './inspectionBench';
@@ -41,6 +42,14 @@ export function summaryMarkdown(results: Record<string, unknown>): string {
       out.push(`## Hover translation (${variant}; load ${bench.loadMs} ms, first translation after load ${bench.firstAfterLoadMs} ms)\n\n`);
       out.push(table(['words', 'beam', 'uncached p50', 'uncached p95', 'cached p50', 'cached p95', 'output tokens'],
         bench.latencies.map((l) => [l.words, l.beam, l.uncached.medianMs, l.uncached.p95Ms, l.cached.medianMs, l.cached.p95Ms, l.meanOutputTokens])));
+    }
+  }
+  const decoding = results.decoding as Record<string, DecodingResult[]> | undefined;
+  if (decoding) {
+    for (const [variant, rows] of Object.entries(decoding)) {
+      out.push(`## Decoding: greedy or beam, the word-repeat guard (${variant}, bundled model)\n\n`);
+      out.push(table(['set', 'direction', 'beam', 'guard', 'sentences', 'chrF', 'ms per translation', 'outputs with a doubled word'],
+        rows.map((r) => [r.set, r.direction, r.beam, r.guard ? 'on' : 'off', r.sentences, r.chrf, ms(r.perTranslation), r.doubledWords])));
     }
   }
   const memory = results.memory as MemoryBench[] | undefined;
