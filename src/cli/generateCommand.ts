@@ -9,12 +9,14 @@ export interface GenerateCommandOptions {
   readonly prompt: string;
   readonly maxNewTokens?: number;
   readonly beamSize?: number;
+  /** false: no word-repeat guard and no loop cut (exact search, as PyTorch's). */
+  readonly repetitionGuard?: boolean;
   readonly json: boolean;
   readonly ablate?: readonly HeadRef[];
 }
 
 export async function runGenerate(engine: Engine, options: GenerateCommandOptions): Promise<number> {
-  const result = await engine.generate(options.prompt, { maxNewTokens: options.maxNewTokens, beamSize: options.beamSize, ablate: options.ablate });
+  const result = await engine.generate(options.prompt, { maxNewTokens: options.maxNewTokens, beamSize: options.beamSize, repetitionGuard: options.repetitionGuard, ablate: options.ablate });
   for (const notice of result.notices) process.stderr.write(`note: ${notice}\n`);
   process.stdout.write(options.json ? `${JSON.stringify(generationJson(result))}\n` : `${result.text}\n`);
   return 0;

@@ -34,11 +34,11 @@ Commands:
             --pair gives an encoder-only model a sentence pair (token types 0 and 1);
             --html writes the panel as one offline HTML file; its labels follow the
             reader's browser language, or --lang (en, zh-cn).
-  translate [--model DIR|ID] [--to zh|en|auto] [--beam N] [--ablate HEADS] [--json] [TEXT ...]
+  translate [--model DIR|ID] [--to zh|en|auto] [--beam N] [--no-guard] [--ablate HEADS] [--json] [TEXT ...]
             Translate TEXT, or standard input line by line (one output line per input
             line; empty lines are passed through at once). --json writes one JSON object per line with tokens, scores and the
             word alignment.
-  generate  --model DIR|ID [--max-new-tokens N] [--beam N] [--ablate HEADS] [--json] PROMPT ...
+  generate  --model DIR|ID [--max-new-tokens N] [--beam N] [--no-guard] [--ablate HEADS] [--json] PROMPT ...
             Continue PROMPT with a decoder-only model (an encoder-decoder model
             translates it); --json adds tokens and scores.
   demo      [--out DIR]
@@ -56,8 +56,10 @@ Options:
   --threads N        CPU threads (default: onnxruntime decides)
   --max-tokens N     cap on tokens per sequence (default 512; the model's own limit applies)
   --to LANG          for bilingual models: target language (en, zh, auto; default auto)
-  --beam N           beam size for translation and generation (default 1: greedy)
+  --beam N           beam size (translation default 4; generation default 1: greedy)
   --max-new-tokens N tokens generate may add (default 32)
+  --no-guard         decode exactly as the model scores: a word may follow itself and loops
+                     are not cut (to compare with PyTorch's greedy search: --beam 1 --no-guard)
   -h, --help         this text
 
 Environment: HF_TOKEN (access token for gated or private Hub models), HF_ENDPOINT
@@ -82,6 +84,7 @@ const OPTIONS = {
   to: { type: 'string' },
   beam: { type: 'string' },
   'max-new-tokens': { type: 'string' },
+  'no-guard': { type: 'boolean' },
   out: { type: 'string' },
   cache: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -127,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
     };
     if (command === 'translate') {
       // From standard input the model loads with the first line that has text in it.
-      const options = { texts: positionals, targetLanguage: values.to, beamSize: positiveInteger(values.beam, '--beam'), json: values.json !== undefined, ablate: values.ablate };
+      const options = { texts: positionals, targetLanguage: values.to, beamSize: positiveInteger(values.beam, '--beam'), repetitionGuard: !values['no-guard'], json: values.json !== undefined, ablate: values.ablate };
       if (positionals.length === 0) return await runTranslate(engine, options, once(loadModel));
       await loadModel();
       return await runTranslate(engine, options);
@@ -156,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
           prompt: positionals.join(' '),
           maxNewTokens: positiveInteger(values['max-new-tokens'], '--max-new-tokens'),
           beamSize: positiveInteger(values.beam, '--beam'),
+          repetitionGuard: !values['no-guard'],
           json: values.json !== undefined,
           ablate,
         });

@@ -11,6 +11,8 @@ export interface TranslateOptions {
   readonly texts: readonly string[];
   readonly targetLanguage?: string;
   readonly beamSize?: number;
+  /** false: no word-repeat guard and no loop cut (exact search, as PyTorch's). */
+  readonly repetitionGuard?: boolean;
   readonly json: boolean;
   /** `GROUP:LAYER:HEAD,…`: heads switched off while translating. */
   readonly ablate?: string;
@@ -23,7 +25,7 @@ export async function runTranslate(engine: Engine, options: TranslateOptions, lo
   const heads = () => (ablate ??= options.ablate ? parseAblation(engine.current(), options.ablate) : []);
   const translateLine = async (line: string): Promise<string> => {
     if (line.trim() === '') return options.json ? JSON.stringify({ source: line, translation: '' }) : '';
-    const translation = await engine.translate(line, { targetLanguage: options.targetLanguage, beamSize: options.beamSize, ablate: heads() });
+    const translation = await engine.translate(line, { targetLanguage: options.targetLanguage, beamSize: options.beamSize, repetitionGuard: options.repetitionGuard, ablate: heads() });
     for (const notice of translation.notices) process.stderr.write(`note: ${notice}\n`);
     return options.json ? JSON.stringify(translationJson(translation)) : translation.text.replace(/[\r\n]+/g, ' ');
   };

@@ -5,6 +5,7 @@ import type { Inspection, ModelInfo, Translation } from '../protocol/inspection'
 import { diagnosesOf } from './diagnoses';
 import { EngineError } from './engineError';
 import { generate, GenerateOptions } from './generation';
+import { TRANSLATION_BEAM_SIZE } from '../protocol/engineProtocol';
 import { inspect, InspectRequest } from './inspector';
 import { disposeModel, LoadedModel, loadModel, LoadOptions, ProgressReporter } from './loadedModel';
 
@@ -46,7 +47,7 @@ export class Engine {
     if (model.spec.family !== 'encoder-decoder') {
       throw new EngineError('input', `Translation needs an encoder-decoder model; ${model.spec.name} is ${model.spec.family}.`);
     }
-    return generate(model, text, options);
+    return generate(model, text, { ...options, beamSize: options.beamSize ?? TRANSLATION_BEAM_SIZE });
   }
 
   /** Generation with any model that has a decoder: a translation, or a decoder-only model's continuation. */

@@ -1,7 +1,7 @@
 // The extension's settings, read in one place with their defaults.
 
 import * as vscode from 'vscode';
-import type { LoadParams } from '../protocol/engineProtocol';
+import { type LoadParams, TRANSLATION_BEAM_SIZE } from '../protocol/engineProtocol';
 
 export const SECTION = 'transformerInspector';
 
@@ -59,7 +59,7 @@ export function readTranslationSettings(): TranslationSettings {
     trigger: config.get<TranslationSettings['trigger']>('hover.trigger', 'commentsAndStrings'),
     targetLanguage: target === 'en' || target === 'zh' || target === 'both' ? target : vscode.env.language.toLowerCase().startsWith('zh') ? 'zh' : 'en',
     maxLength: config.get<number>('translation.maxLength', 400),
-    beamSize: config.get<number>('translation.beamSize', 1),
+    beamSize: config.get<number>('translation.beamSize', TRANSLATION_BEAM_SIZE),
     model: config.get<string>('translation.model', '').trim(),
   };
 }
