@@ -1,6 +1,6 @@
 """Transformer Inspector en<->zh model recipe.
 
-usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] STAGE [STAGE ...]
+usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--out DIR] STAGE [STAGE ...]
 stages: fetch prepare tokenizer train export quantize evaluate card parity | all
 """
 import argparse
@@ -41,9 +41,13 @@ def main():
     ap.add_argument("--config", default="full", choices=sorted(config.CONFIGS))
     ap.add_argument("--steps", type=int, help="override max_steps (e.g. to train a resumed run longer)")
     ap.add_argument("--minutes", type=float, help="train: stop at the first checkpoint after M minutes (resume later)")
+    ap.add_argument("--out", help="export, quantize, evaluate, card and parity into DIR instead of the shipped model's "
+                    "folder: to try a checkpoint before it replaces models/en-zh-transformer")
     ap.add_argument("stages", nargs="+", choices=STAGES + ["all"])
     a = ap.parse_args()
-    cfg = config.get(a.config, max_steps=a.steps, minutes=a.minutes)
+    out = os.path.abspath(a.out) if a.out else None
+    cfg = config.get(a.config, max_steps=a.steps, minutes=a.minutes, out_dir=out,
+                     parity_path=os.path.join(out, "parity.json") if out else None)
     for name in (STAGES if "all" in a.stages else a.stages):
         stage(name, cfg)
 
