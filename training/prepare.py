@@ -178,12 +178,13 @@ def clean_pair(r):
 
 
 def software_eval_texts():
-    """English and Chinese sentences of eval/software.tsv, which must never be trained on."""
+    """English and Chinese sentences of eval/software.tsv and eval/card_table.tsv, which must never be trained on."""
     texts = set()
-    with open(os.path.join(HERE, "eval", "software.tsv"), encoding="utf-8") as f:
-        for line in f:
-            if line.strip() and not line.startswith("#"):
-                texts.update(normalize(t) for t in line.rstrip("\n").split("\t")[1:3])
+    for name in ("software.tsv", "card_table.tsv"):
+        with open(os.path.join(HERE, "eval", name), encoding="utf-8") as f:
+            for line in f:
+                if line.strip() and not line.startswith("#"):
+                    texts.update(normalize(t) for t in line.rstrip("\n").split("\t")[1:3])
     return texts
 
 
