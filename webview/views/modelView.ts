@@ -39,6 +39,7 @@ interface Cell {
 const GAP = 4;
 const LABEL = 28;
 const MIN_TILE_HEIGHT = 14;
+const MAX_TILE = 240;
 
 export class ModelView implements PanelView<ModelViewData> {
   readonly element = el('section', 'view model-view');
@@ -109,7 +110,11 @@ export class ModelView implements PanelView<ModelViewData> {
     const { heads } = data.group;
     const [, , rows, cols] = data.group.thumbnails.dims;
     const available = (this.element.parentElement?.clientWidth || 640) - 24 - LABEL;
-    const tile = Math.max(20, Math.min(80, Math.floor(available / Math.max(1, heads)) - GAP));
+    // As wide as the panel allows, and for a small model no taller than about two thirds of the window
+    // (every layer in sight); never smaller than the 80 px a large model's tiles had before scrolling.
+    const byWidth = Math.floor(available / Math.max(1, heads)) - GAP;
+    const byHeight = Math.floor((window.innerHeight * 0.65) / Math.max(1, data.group.layers)) - GAP;
+    const tile = Math.max(20, Math.min(byWidth, MAX_TILE, Math.max(80, byHeight)));
     this.scale = tile / Math.max(1, rows, cols);
     // A cross-attention group with one decoder token pools to one row: keep each layer a label tall.
     this.scaleY = Math.max(this.scale, MIN_TILE_HEIGHT / Math.max(1, rows));
