@@ -64,11 +64,16 @@ export function readTranslationSettings(): TranslationSettings {
   };
 }
 
-export function loadParams(model: string, settings: InspectorSettings): LoadParams {
+/**
+ * The translator's engine runs on one thread unless the setting says otherwise: a decoder step of a
+ * few beams is too small to split, and one thread translated a 15-word hover 25–34% faster than two
+ * (docs/benchmarks.md, "Threads"). Inspections let onnxruntime choose (one per physical core).
+ */
+export function loadParams(model: string, settings: InspectorSettings, use: 'inspection' | 'translation' = 'inspection'): LoadParams {
   return {
     model,
     variant: settings.modelVariant,
     executionProviders: settings.executionProviders.length ? settings.executionProviders : undefined,
-    threads: settings.threads || undefined,
+    threads: settings.threads || (use === 'translation' ? 1 : undefined),
   };
 }

@@ -40,7 +40,7 @@ export class TranslationController implements vscode.Disposable {
     if (!location) return Promise.reject(new EngineError('model-not-found', vscode.l10n.t('No translation model: the bundled model is missing and transformerInspector.translation.model is empty.')));
     if (this.loaded?.model !== location) {
       const status = vscode.window.setStatusBarMessage(`$(loading~spin) ${vscode.l10n.t('Loading translation model…')}`);
-      const info = this.client.call('load', loadParams(location, readSettings())).finally(() => status.dispose());
+      const info = this.client.call('load', loadParams(location, readSettings(), 'translation')).finally(() => status.dispose());
       info.catch(() => {
         if (this.loaded?.info === info) this.loaded = undefined;
       });
