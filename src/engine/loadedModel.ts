@@ -84,7 +84,8 @@ export async function loadModel(location: string, options: LoadOptions = {}, pro
       : undefined;
     const files = [...opened, ...(withPast ? [withPast] : [])].map((entry) => entry.file);
     const maxPositions = maxPositionsOf(spec);
-    const info = describeModel(spec, stacks, files, countParameters(opened.map((entry) => entry.graph)), tried, maxPositions);
+    const described = describeModel(spec, stacks, files, countParameters(opened.map((entry) => entry.graph)), tried, maxPositions);
+    const info = options.threads ? { ...described, cpuThreads: options.threads } : described;
     return { spec, tokenizer, stacks, withPast: withPast?.runtimes[0], info, maxPositions };
   } catch (error) {
     await Promise.all(opened.map((entry) => entry.runtimes[0].session.release()));

@@ -236,6 +236,8 @@ export interface ModelInfo {
   /** Mistakes the graph shows, and those the run at load showed. */
   readonly diagnoses: readonly Diagnosis[];
   readonly executionProvider: string;
+  /** The CPU threads each session was given; absent where onnxruntime chose (one per physical core). */
+  readonly cpuThreads?: number;
   readonly providersTried: readonly { readonly name: string; readonly error?: string }[];
   readonly languageTokens?: Readonly<Record<string, string>>;
   /** Fixed-direction translation models (opus-mt): the pair from tokenizer_config.json. */

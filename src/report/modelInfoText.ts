@@ -28,7 +28,7 @@ export function modelInfoText(info: ModelInfo): string {
     `  Max positions:   ${info.maxPositions || 'no limit stated'}`,
     `  Parameters:      ${formatCount(info.parameterCount)} (${info.parameterCount.toLocaleString('en')} stored values; copies shared between files counted once)`,
     `  Weights:         ${info.variant}`,
-    `  Runs on:         ${info.executionProvider}${triedText(info)}`,
+    `  Runs on:         ${info.executionProvider}${info.cpuThreads ? ` (${info.cpuThreads} CPU thread${info.cpuThreads === 1 ? '' : 's'})` : ''}${triedText(info)}`,
     ...(info.languageTokens ? [`  Languages:       ${Object.keys(info.languageTokens).join(', ')} (by target-language token)`] : []),
     ...(info.languagePair ? [`  Translates:      ${info.languagePair.source} → ${info.languagePair.target}`] : []),
     '  ONNX files:',

@@ -31,6 +31,8 @@ suite('Translation in VS Code', () => {
     const [generated, source] = translation.alignment!.dims;
     assert.equal(generated, translation.tokens.length);
     assert.equal(source, translation.sourceTokens.length);
+    // With transformerInspector.threads at 0, the translator runs on one thread (faster for its small decoder steps).
+    assert.equal((await api.translator.client.call('info', {})).cpuThreads, 1);
   });
 
   test('Show Translation Attention takes the hover link’s arguments', async () => {
