@@ -1,8 +1,11 @@
-"""Stage `evaluate`: chrF / BLEU on the held-out test split and the hand-written software set.
+"""Stage `evaluate`: chrF / BLEU on the in-domain test split, the held-out source (ood: a whole
+source the training never saw), the hand-written software set and the model card's thirty strings.
 
 fp32: greedy decoding in PyTorch (batched, KV cache). int8: the quantized ONNX files run through
-check_onnx.mjs in onnxruntime-node (greedy, batch 1). Also checks that the fp32 ONNX export gives
-the same greedy ids as PyTorch on a sample. Writes run_dir/eval.json and run_dir/hyps.*.jsonl.
+check_onnx.mjs in onnxruntime-node (greedy, batch 1). engine: what the extension shows, the exported
+fp32 files through the project's own command line (`dist/cli.js translate`: its default beam and
+word-repeat guard; needs `npm run build`). Also checks that the fp32 ONNX export gives the same greedy
+ids as PyTorch on a sample. Writes run_dir/eval.json and run_dir/hyps.*.jsonl.
 """
 import json
 import os
@@ -19,14 +22,34 @@ from train import DECODER_START_ID, load_model
 DIRS = [("en", "zh"), ("zh", "en")]
 
 
-def software_set():
+def tsv_set(name, label):
     rows = []
-    with open(os.path.join(HERE, "eval", "software.tsv"), encoding="utf-8") as f:
+    with open(os.path.join(HERE, "eval", name), encoding="utf-8") as f:
         for line in f:
             if line.strip() and not line.startswith("#"):
                 kind, en, zh = line.rstrip("\n").split("\t")
-                rows.append({"en": en, "zh": zh, "src": "software:" + kind})
+                rows.append({"en": en, "zh": zh, "src": f"{label}:{kind}"})
     return rows
+
+
+def software_set():
+    return tsv_set("software.tsv", "software")
+
+
+def engine_translate(model_dir, texts, tgt):
+    """The extension's decoding of `texts` (one per line) through dist/cli.js, in input order."""
+    cli = os.path.join(REPO, "dist", "cli.js")
+    if not os.path.exists(cli):
+        raise RuntimeError("dist/cli.js is missing: run `npm run build` first")
+    lines = [" ".join(t.split()) for t in texts]
+    p = subprocess.run(["node", cli, "translate", "--model", model_dir, "--to", tgt], input="\n".join(lines) + "\n",
+                       cwd=REPO, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"cli translate failed: {p.stderr.strip()[-2000:]}")
+    outs = p.stdout.split("\n")[:len(lines)]
+    if len(outs) != len(lines):
+        raise RuntimeError(f"cli translate wrote {len(outs)} lines for {len(lines)}")
+    return outs
 
 
 def length_limit(src_ids, max_len):
@@ -88,9 +111,11 @@ def run(cfg):
         torch.set_num_threads(int(os.environ.get("TI_THREADS", "2")))
     tok = Tok()
     model, ck = load_model(cfg, tok)
-    sets = {"test": read_jsonl(work("data", "test.jsonl")), "software": software_set()}
+    sets = {"test": read_jsonl(work("data", "test.jsonl")), "ood": read_jsonl(work("data", "ood.jsonl")),
+            "software": software_set(), "card": tsv_set("card_table.tsv", "card")}
     if cfg.get("eval_limit"):
-        sets = {k: v[:cfg["eval_limit"]] for k, v in sets.items()}
+        # every k-th row: a sample of each source, not the first file's rows only
+        sets = {k: v[::max(1, len(v) // cfg["eval_limit"])][:cfg["eval_limit"]] for k, v in sets.items()}
     max_len = cfg["gen_max_length"]
     q_dir = cfg["out_dir"]
     have_q = os.path.exists(os.path.join(q_dir, "onnx", "encoder_model_quantized.onnx"))
@@ -101,6 +126,10 @@ def run(cfg):
             ids, hyps = translate(model, tok, [r[src] for r in rows], tgt, max_len)
             report[key] = {"fp32": by_subset(rows, hyps, tgt)}
             out = [{"src": r[src], "ref": r[tgt], "fp32": h, "kind": r["src"]} for r, h in zip(rows, hyps)]
+            engine_hyps = engine_translate(q_dir, [r[src] for r in rows], tgt)
+            report[key]["engine"] = by_subset(rows, engine_hyps, tgt)
+            for o, h in zip(out, engine_hyps):
+                o["engine"] = h
             inputs = [tok.encode_source(r[src], tgt) for r in rows]
             if name == "test":  # fp32 ONNX must reproduce PyTorch greedy ids
                 n = min(60, len(rows))
