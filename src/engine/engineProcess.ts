@@ -34,7 +34,7 @@ const handlers: Handlers<EngineMethods> = {
       progress(stage);
     });
     const threads = info.cpuThreads ? `${info.cpuThreads} thread${info.cpuThreads === 1 ? '' : 's'}` : 'threads chosen by onnxruntime';
-    log('info', `Loaded ${info.name} (${info.family}) on ${info.executionProvider}, ${threads} (onnxruntime ${onnxruntimeVersion}) in ${Math.round(performance.now() - started)} ms`);
+    log('info', `Loaded ${info.name} (${info.family}) on ${info.executionProvider} (onnxruntime ${onnxruntimeVersion}) in ${Math.round(performance.now() - started)} ms; ${threads}`);
     for (const attempt of info.providersTried.filter((entry) => entry.error)) log('warn', `  ${attempt.name} unavailable: ${attempt.error}`);
     return info;
   },

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { answerPanelQuestion, summarize } from '../../src/analysis/inspectionSummary';
+import { bundledModelPath } from '../../src/engine/bundledModel';
 import { inspect } from '../../src/engine/inspector';
 import { generate } from '../../src/engine/generation';
 import { disposeModel, loadModel } from '../../src/engine/loadedModel';
@@ -25,6 +26,18 @@ export function launch(): Promise<Browser> {
 }
 
 export const TEXT = 'The attention layer reads every token twice.';
+
+/** Inspections of the bundled model, one per request, from one load of it. */
+export async function bundledInspections(...requests: Parameters<typeof inspect>[1][]): Promise<Inspection[]> {
+  const model = await loadModel(bundledModelPath()!);
+  try {
+    const inspections: Inspection[] = [];
+    for (const request of requests) inspections.push(await inspect(model, request));
+    return inspections;
+  } finally {
+    await disposeModel(model);
+  }
+}
 
 export async function realInspection(model: string, text = TEXT, target?: string, options: { qkv?: boolean } = {}): Promise<Inspection> {
   const loaded = await loadModel(path.join(REPO_ROOT, 'test', 'fixtures', 'models', model));

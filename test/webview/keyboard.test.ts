@@ -8,11 +8,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { bundledModelPath } from '../../src/engine/bundledModel';
-import { inspect } from '../../src/engine/inspector';
-import { disposeModel, loadModel } from '../../src/engine/loadedModel';
 import type { Inspection } from '../../src/protocol/inspection';
-import { launch, THEMES, WebviewHost } from './harness';
+import { bundledInspections, launch, THEMES, WebviewHost } from './harness';
 import { show, viewName, views } from './panelViews';
 
 const PAGE_HELPERS = readFileSync(path.join(__dirname, 'keyboardCheck.js'), 'utf8');
@@ -27,12 +24,7 @@ let inspection: Inspection;
 
 before(async () => {
   browser = await launch();
-  const model = await loadModel(bundledModelPath()!);
-  try {
-    inspection = await inspect(model, { text: 'The cat sat on the mat because it was tired.', qkv: true, targetLanguage: 'zh' });
-  } finally {
-    await disposeModel(model);
-  }
+  [inspection] = await bundledInspections({ text: 'The cat sat on the mat because it was tired.', qkv: true, targetLanguage: 'zh' });
 });
 after(async () => {
   await browser?.close();

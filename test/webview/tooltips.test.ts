@@ -6,11 +6,8 @@
 import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { bundledModelPath } from '../../src/engine/bundledModel';
-import { inspect } from '../../src/engine/inspector';
-import { disposeModel, loadModel } from '../../src/engine/loadedModel';
 import type { Inspection } from '../../src/protocol/inspection';
-import { launch, screenshot, waitForView, WebviewHost } from './harness';
+import { bundledInspections, launch, screenshot, waitForView, WebviewHost } from './harness';
 
 type Rect = { left: number; top: number; right: number; bottom: number };
 
@@ -20,14 +17,11 @@ let long: Inspection;
 
 before(async () => {
   browser = await launch();
-  const model = await loadModel(bundledModelPath()!);
-  try {
+  [short, long] = await bundledInspections(
     // One short target: the cross-attention matrix is a few rows of many columns, as in the hover's "Show attention".
-    short = await inspect(model, { text: 'The cat sat on the mat because it was tired.', target: '猫', targetLanguage: 'zh' });
-    long = await inspect(model, { text: 'Open the file in a new window, save your changes before closing the document, and check the settings of the editor when the extension asks for a restart after the update.', target: '在新窗口中打开文件，关闭文档前保存更改。', targetLanguage: 'zh' });
-  } finally {
-    await disposeModel(model);
-  }
+    { text: 'The cat sat on the mat because it was tired.', target: '猫', targetLanguage: 'zh' },
+    { text: 'Open the file in a new window, save your changes before closing the document, and check the settings of the editor when the extension asks for a restart after the update.', target: '在新窗口中打开文件，关闭文档前保存更改。', targetLanguage: 'zh' },
+  );
 });
 after(async () => {
   await browser?.close();

@@ -12,7 +12,7 @@ import { bundledModelPath } from '../../src/engine/bundledModel';
 import { inspect } from '../../src/engine/inspector';
 import { disposeModel, loadModel } from '../../src/engine/loadedModel';
 import type { Inspection } from '../../src/protocol/inspection';
-import { launch, REPO_ROOT, RESULTS, THEMES, WebviewHost } from './harness';
+import { bundledInspections, launch, REPO_ROOT, RESULTS, THEMES, WebviewHost } from './harness';
 import { show, viewName, views } from './panelViews';
 
 const WIDTHS = [300, 500, 900, 1600];
@@ -28,12 +28,7 @@ let inspection: Inspection;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await launch();
-  const model = await loadModel(bundledModelPath()!);
-  try {
-    inspection = await inspect(model, { text: SENTENCE, qkv: true, targetLanguage: 'zh' });
-  } finally {
-    await disposeModel(model);
-  }
+  [inspection] = await bundledInspections({ text: SENTENCE, qkv: true, targetLanguage: 'zh' });
 });
 after(async () => {
   await browser?.close();
