@@ -6,7 +6,7 @@ import { EngineError } from './engineError';
 import { KvCache, selectRows } from './kvCache';
 import type { LoadedModel, StackRuntime } from './loadedModel';
 import { HEAD_MASK_INPUT } from './graph/headMask';
-import { HeadRef, headMaskFeed } from './headAblation';
+import { HeadRef, headMaskFeed, zeroSwitchedOff } from './headAblation';
 import { allHeads, buildFeeds, InputSpec, integerTensor, toFloat32, zeros } from './modelFeeds';
 import { runFetching } from './sessionRun';
 
@@ -94,7 +94,9 @@ export class EncoderDecoderSteps implements DecoderSteps {
 
     const { logProbs, vocab } = lastLogProbs(outputs.logits, beams);
     this.heads ||= headsOf(outputs, crossOutputs, beams);
-    return { logProbs, attention: lastCrossAttention(outputs, crossOutputs, beams, this.heads, this.sourceLength), vocab };
+    const attention = lastCrossAttention(outputs, crossOutputs, beams, this.heads, this.sourceLength);
+    for (const beam of attention) zeroSwitchedOff(beam, this.heads, this.sourceLength, 'decoder', 'cross', this.ablated);
+    return { logProbs, attention, vocab };
   }
 
   reorder(rows: readonly number[]): void {
@@ -170,7 +172,7 @@ export class OneGraphSteps implements DecoderSteps {
   constructor(
     model: LoadedModel,
     private readonly sourceIds: readonly number[],
-    ablated: readonly HeadRef[] = [],
+    private readonly ablated: readonly HeadRef[] = [],
   ) {
     this.encoder = model.stacks.find((runtime) => runtime.stack === 'encoder')!;
     this.decoder = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
@@ -192,7 +194,9 @@ export class OneGraphSteps implements DecoderSteps {
       const outputs = await runFetching(this.decoder.session, feeds, ['logits', ...this.crossOutputs]);
       this.heads ||= headsOf(outputs, this.crossOutputs, 1);
       const { logProbs, vocab } = lastLogProbs(outputs.logits, 1);
-      results.push({ logProbs, attention: lastCrossAttention(outputs, this.crossOutputs, 1, this.heads, this.sourceIds.length)[0], vocab });
+      const attention = lastCrossAttention(outputs, this.crossOutputs, 1, this.heads, this.sourceIds.length)[0];
+      zeroSwitchedOff(attention, this.heads, this.sourceIds.length, 'decoder', 'cross', this.ablated);
+      results.push({ logProbs, attention, vocab });
     }
     const vocab = results[0].vocab;
     const logProbs = new Float32Array(results.length * vocab);

@@ -70,3 +70,15 @@ export function headMaskFeed(model: LoadedModel, runtime: StackRuntime, ablated:
 export function describeAblation(model: LoadedModel, ablated: readonly HeadRef[]): string {
   return ablated.map(({ stack, kind, layer, head }) => `${groupKeyOf(model, stack, kind)} ${layer}:${head}`).join(', ');
 }
+
+/**
+ * A run reports each block's probabilities before its head mask (graph/headMask.ts); a head
+ * switched off reads as zero, as it acts. `data` holds one group as [layers, heads, `span` values].
+ */
+export function zeroSwitchedOff(data: Float32Array, heads: number, span: number, stack: StackName, kind: AttentionKind, ablated: readonly HeadRef[]): void {
+  for (const ref of ablated) {
+    if (ref.stack !== stack || ref.kind !== kind) continue;
+    const from = (ref.layer * heads + ref.head) * span;
+    data.fill(0, from, from + span);
+  }
+}

@@ -5,7 +5,7 @@ import type * as ort from 'onnxruntime-node';
 import { attentionGroupKey, type Architecture, type AttentionGroup, type DeferredFfnActivations, type DeferredQkv, type HeadRef, type Inspection, type QkvGroup, type StackInspection, type Tensor, type Token } from '../protocol/inspection';
 import { diagnosesOf, diagnosisNotice } from './diagnoses';
 import { EngineError, errorMessage } from './engineError';
-import { describeAblation, headMaskFeed } from './headAblation';
+import { describeAblation, headMaskFeed, zeroSwitchedOff } from './headAblation';
 import { languageTokenFor } from './languages';
 import { languageTokensOf, LoadedModel, StackRuntime } from './loadedModel';
 import { logitLensOf } from './logitLens';
@@ -130,7 +130,11 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
       const lens = logitLensOf(runtime, outputs, stack.hiddenStates, model.tokenizer);
       if (lens && input.activationsView === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
       else stacks.push({ ...stack, logitLens: lens && (await lens()) });
-      attention.push(...attentionGroups(runtime, outputs));
+      for (const group of attentionGroups(runtime, outputs)) {
+        const [, heads, queries, keys] = group.tensor.dims;
+        if (ablated) zeroSwitchedOff(group.tensor.data, heads, queries * keys, group.stack, group.kind, ablated);
+        attention.push(group);
+      }
       if (input.qkv) qkv.push(...KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => assembleQkv(runtime, kind, outputs)));
     }
     if (outputs.logits) logits = logitsOf(outputs.logits, notices);

@@ -1,8 +1,14 @@
 // Head ablation by graph surgery on the instrumented copy: one input, the head mask [blocks, heads],
-// multiplies each attention block's probabilities after its softmax, before they meet the values —
-// as transformers' head_mask does. All ones leaves the model as it is; a zero switches a head off.
+// zeroes a head's part of its block — as transformers' head_mask does, which multiplies the
+// probabilities before they meet the values. All ones leaves the model as it is.
+//
+// The mask runs on every inspection, so it goes where it touches fewest values: on the product of
+// the probabilities and the values (heads × queries × head width), which equals masking the
+// probabilities (heads × queries × keys) first. The probabilities the run reports are then those
+// before the mask; the engine zeroes the switched-off heads in what it reports.
 
 import { onnx } from 'onnx-proto';
+import type { GraphScope } from './graphScope';
 import { intAttribute, NodeWriter } from './nodeWriter';
 
 export const HEAD_MASK_INPUT = 'inspector_head_mask';
@@ -15,22 +21,49 @@ export function headMaskInput(): onnx.ValueInfoProto {
   });
 }
 
+/** Nodes between the probabilities and their product with the values that leave the values as they are. */
+const PASS_THROUGH = new Set(['Cast', 'Dropout', 'Identity']);
+
 /**
- * Makes every Softmax in `nodes` that produces one of `probabilities` (block i of the mask: its
- * position in that list) write to a new name, and appends the nodes that give the original name the
- * masked probabilities; nothing downstream changes. Returns whether any was found.
+ * Per block, the tensor the mask multiplies: the output of the MatMul that weighs the values by the
+ * probabilities (their only use), or the probabilities themselves where the graph has no such MatMul.
  */
-export function maskSoftmaxes(nodes: onnx.INodeProto[], probabilities: readonly string[], prefix: string, opset: number, elemType: (tensor: string) => number): boolean {
+export function headMaskTargets(scope: GraphScope, probabilities: readonly string[]): string[] {
+  return probabilities.map((tensor) => weightedValues(scope, tensor) ?? tensor);
+}
+
+function weightedValues(scope: GraphScope, probabilities: string): string | undefined {
+  let current = probabilities;
+  for (let hop = 0; hop <= PASS_THROUGH.size; hop++) {
+    const consumers = scope.consumers(current);
+    if (consumers.length !== 1 || scope.outputs.has(current)) return undefined;
+    const { node } = consumers[0];
+    if (PASS_THROUGH.has(node.opType ?? '') && node.input?.[0] === current) {
+      current = node.output![0];
+      continue;
+    }
+    // [B, N, S, L]·[B, N, L, d] or [B·N, S, L]·[B·N, L, d]: the product keeps the heads where the probabilities had them.
+    return node.opType === 'MatMul' && node.input?.[0] === current ? node.output?.[0] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Makes every node in `nodes` that produces one of `targets` (block i of the mask: its position in
+ * that list; see headMaskTargets) write to a new name, and appends the nodes that give the original
+ * name the masked values; nothing downstream changes. Returns whether any was found.
+ */
+export function maskHeads(nodes: onnx.INodeProto[], targets: readonly string[], prefix: string, opset: number, elemType: (tensor: string) => number): boolean {
   let found = false;
   for (let at = 0; at < nodes.length; at++) {
     const node = nodes[at];
-    const block = node.opType === 'Softmax' ? probabilities.indexOf(node.output?.[0] ?? '') : -1;
+    const block = targets.indexOf(node.output?.[0] ?? '');
     if (block < 0) continue;
     const masked = node.output![0];
     const raw = `${masked}/unmasked`;
     const writer = new NodeWriter(`${prefix}/head_mask_${block}`, opset);
     const row = writer.add('Gather', [HEAD_MASK_INPUT, writer.ints([block])]);
-    // Either layout, [B, N, S, L] or heads merged into the batch [B·N, S, L], viewed as [B, N, S, L].
+    // Either layout, [B, N, S, ·] or heads merged into the batch [B·N, S, ·], viewed as [B, N, S, ·].
     const shape = writer.add('Shape', [raw]);
     const last2 = writer.add('Slice', [shape, writer.ints([-2]), writer.ints([2 ** 31 - 1])]);
     const heads = writer.add('Slice', [writer.add('Shape', [row]), writer.ints([1]), writer.ints([2])]);

@@ -7,7 +7,7 @@ import { GraphScope } from './graphScope';
 import { OnnxFile } from './onnxFile';
 import { buildLensHead, LENS_TOP_K } from './lensHead';
 import { openFusedAttention } from './fusedAttention';
-import { headMaskInput, maskSoftmaxes } from './headMask';
+import { headMaskInput, headMaskTargets, maskHeads } from './headMask';
 import type { ScaleFactor } from './attentionChecks';
 import { findGraphStacks, findStackProbes, QkvProbe, StackProbes } from './probeFinder';
 import { lengthDelimited, readFields } from './protoWire';
@@ -103,11 +103,12 @@ function maskRowsOf(stacks: readonly { probes: StackProbes }[]): { tensors: stri
 
 function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>, fused: ReadonlyMap<number, readonly onnx.INodeProto[]>): Omit<InstrumentedModel, 'openedUp'> {
   const mask = maskRowsOf(found);
-  // The softmaxes are among the original nodes or the nodes that opened up a fused one.
+  const maskTargets = headMaskTargets(scope, mask.tensors);
+  // The masked tensors are among the original nodes or the nodes that opened up a fused one.
   const replacements = new Map(fused);
   file.graph.node.forEach((node, index) => {
     const nodes = [...(fused.get(index) ?? [node])];
-    if (maskSoftmaxes(nodes, mask.tensors, `inspector_mask/${index}`, file.opset, (tensor) => scope.elemType(tensor))) replacements.set(index, nodes);
+    if (maskHeads(nodes, maskTargets, `inspector_mask/${index}`, file.opset, (tensor) => scope.elemType(tensor))) replacements.set(index, nodes);
   });
   const added: Uint8Array[] = [];
   const addedNames = new Set<string>();
@@ -209,13 +210,13 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
     scoreChecks: elseProbes.scoreChecks,
     unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
   };
-  // Cut before the softmaxes are masked: the branch's node list changes then.
+  // Cut before the heads are masked: the branch's node list changes then.
   const qkvHeads = qkvHeadsOf(file, elseScope, probes, new Set(probes.hiddenStates ?? []));
   // Both branches mask the same blocks with the same rows.
   const mask = maskRowsOf([{ probes }]);
   const branchTensors = (keys: ReadonlyMap<ProbeKey, string>) => probes.attention.map((probe) => keys.get(`${probe.kind}.${probe.layer}`)!);
-  maskSoftmaxes(thenGraph.node!, branchTensors(thenKeys), 'inspector_mask/then', file.opset, (tensor) => thenScope.elemType(tensor));
-  maskSoftmaxes(elseGraph.node!, branchTensors(elseKeys), 'inspector_mask/else', file.opset, (tensor) => elseScope.elemType(tensor));
+  maskHeads(thenGraph.node!, headMaskTargets(thenScope, branchTensors(thenKeys)), 'inspector_mask/then', file.opset, (tensor) => thenScope.elemType(tensor));
+  maskHeads(elseGraph.node!, headMaskTargets(elseScope, branchTensors(elseKeys)), 'inspector_mask/else', file.opset, (tensor) => elseScope.elemType(tensor));
   // Each group's layers stacked in both branches (see stackedAttention).
   for (const kind of ['self', 'cross'] as const) {
     const layers = probes.attention.filter((probe) => probe.kind === kind);
