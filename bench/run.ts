@@ -4,8 +4,9 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { bundledModelPath } from '../src/engine/bundledModel';
+import { withHugePages } from '../src/engine/hugePages';
 import { inspect } from '../src/engine/inspector';
 import { disposeModel, loadModel, type LoadedModel } from '../src/engine/loadedModel';
 import type { ModelVariant } from '../src/engine/modelFolder';
@@ -137,7 +138,13 @@ async function main(): Promise<void> {
   log(`results in ${path.relative(ROOT, OUT)}/latest.json and latest.md`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (process.env.GLIBC_TUNABLES !== withHugePages(process.env).GLIBC_TUNABLES) {
+  // In-process measurements run with the memory settings the engine process gets (src/engine/hugePages.ts).
+  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withHugePages(process.env) });
+  process.exit(child.status ?? 1);
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,6 +1,7 @@
 // Timing helpers for the benchmarks: repeated runs, medians and percentiles, and the facts about
 // the machine every result is tagged with.
 
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 
 export function quantile(values: readonly number[], q: number): number {
@@ -67,6 +68,15 @@ export async function inBlocks(tasks: Record<string, () => Promise<unknown>>, re
   return times;
 }
 
+/** The kernel's transparent huge page mode (`always`, `madvise`, `never`), where it says. */
+function transparentHugePages(): string | undefined {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 export function machine(): Record<string, unknown> {
   const cpus = os.cpus();
   return {
@@ -76,5 +86,7 @@ export function machine(): Record<string, unknown> {
     platform: `${process.platform}-${process.arch}`,
     node: process.version,
     loadAverage: os.loadavg().map((value) => round(value, 2)),
+    glibcTunables: process.env.GLIBC_TUNABLES ?? '',
+    transparentHugePages: transparentHugePages(),
   };
 }

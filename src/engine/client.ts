@@ -6,6 +6,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import type { EngineMessage, EngineMethods, LoadParams } from '../protocol/engineProtocol';
 import { CallOptions, RpcClient, RpcFailure } from '../protocol/rpc';
 import { EngineError, EngineErrorCode } from './engineError';
+import { withHugePages } from './hugePages';
 
 export interface EngineClientOptions {
   /** Path of the bundled engine process script (dist/engineProcess.js). */
@@ -103,7 +104,7 @@ export class EngineClient {
     const child = fork(this.options.enginePath, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ...this.options.env },
+      env: withHugePages({ ...process.env, ...this.options.env }),
       execArgv: [...(this.options.execArgv ?? [])],
     });
     const rpc = new RpcClient<EngineMethods>(
