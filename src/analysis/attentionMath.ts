@@ -2,26 +2,25 @@
 // the head mean, rollout across layers, and mean-pooled thumbnails for the model view.
 
 import type { Tensor } from '../protocol/inspection';
+import { layerData } from './layerStack';
 
 export function headSlice(tensor: Tensor, layer: number, head: number): Tensor {
   const [layers, heads, queries, keys] = tensor.dims;
   checkIndex(layer, layers, 'layer');
   checkIndex(head, heads, 'head');
   const size = queries * keys;
-  const offset = (layer * heads + head) * size;
-  return { dims: [queries, keys], data: tensor.data.slice(offset, offset + size) };
+  return { dims: [queries, keys], data: layerData(tensor, layer).slice(head * size, (head + 1) * size) };
 }
 
 export function layerSlice(tensor: Tensor, layer: number): Tensor {
-  const [layers, heads, queries, keys] = tensor.dims;
-  checkIndex(layer, layers, 'layer');
-  const size = heads * queries * keys;
-  return { dims: [heads, queries, keys], data: tensor.data.slice(layer * size, (layer + 1) * size) };
+  checkIndex(layer, tensor.dims[0], 'layer');
+  return { dims: tensor.dims.slice(1), data: layerData(tensor, layer).slice() };
 }
 
 export function headMean(tensor: Tensor, layer: number): Tensor {
   const [, heads, queries, keys] = tensor.dims;
-  const slice = layerSlice(tensor, layer).data;
+  checkIndex(layer, tensor.dims[0], 'layer');
+  const slice = layerData(tensor, layer);
   const size = queries * keys;
   const out = new Float32Array(size);
   for (let head = 0; head < heads; head++) for (let i = 0; i < size; i++) out[i] += slice[head * size + i] / heads;
@@ -71,16 +70,16 @@ export function thumbnails(tensor: Tensor, size: number): Tensor {
   const rows = Math.min(size, queries);
   const cols = Math.min(size, keys);
   const out = new Float32Array(layers * heads * rows * cols);
-  const data = tensor.data;
   // Which thumbnail column each key pools into, worked out once (this loop reads every weight).
   const column = Int32Array.from({ length: keys }, (_, k) => Math.floor((k * cols) / keys));
   const counts = new Float32Array(rows * cols);
   for (let q = 0; q < queries; q++) for (let k = 0; k < keys; k++) counts[Math.floor((q * rows) / queries) * cols + column[k]]++;
   for (let block = 0; block < layers * heads; block++) {
     const to = block * rows * cols;
+    const data = layerData(tensor, Math.floor(block / heads));
     for (let q = 0; q < queries; q++) {
       const row = to + Math.floor((q * rows) / queries) * cols;
-      const from = (block * queries + q) * keys;
+      const from = ((block % heads) * queries + q) * keys;
       for (let k = 0; k < keys; k++) out[row + column[k]] += data[from + k];
     }
     for (let i = 0; i < rows * cols; i++) out[to + i] /= counts[i];

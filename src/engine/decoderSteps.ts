@@ -95,7 +95,7 @@ export class EncoderDecoderSteps implements DecoderSteps {
     const { logProbs, vocab } = lastLogProbs(outputs.logits, beams);
     this.heads ||= headsOf(outputs, crossOutputs, beams);
     const attention = lastCrossAttention(outputs, crossOutputs, beams, this.heads, this.sourceLength);
-    for (const beam of attention) zeroSwitchedOff(beam, this.heads, this.sourceLength, 'decoder', 'cross', this.ablated);
+    for (const beam of attention) zeroSwitchedOff({ dims: [this.layers, this.heads, this.sourceLength], data: beam }, 'decoder', 'cross', this.ablated);
     return { logProbs, attention, vocab };
   }
 
@@ -195,7 +195,7 @@ export class OneGraphSteps implements DecoderSteps {
       this.heads ||= headsOf(outputs, this.crossOutputs, 1);
       const { logProbs, vocab } = lastLogProbs(outputs.logits, 1);
       const attention = lastCrossAttention(outputs, this.crossOutputs, 1, this.heads, this.sourceIds.length)[0];
-      zeroSwitchedOff(attention, this.heads, this.sourceIds.length, 'decoder', 'cross', this.ablated);
+      zeroSwitchedOff({ dims: [this.layers, this.heads, this.sourceIds.length], data: attention }, 'decoder', 'cross', this.ablated);
       results.push({ logProbs, attention, vocab });
     }
     const vocab = results[0].vocab;

@@ -2,7 +2,8 @@
 // fix: found in the graph (unscaled scores, a mask added after the softmax) or in a run (attention
 // over an axis of length 1, a decoder that sees later positions).
 
-import type { Diagnosis, Inspection } from '../protocol/inspection';
+import { layerData } from '../analysis/layerStack';
+import type { Diagnosis, Inspection, Tensor } from '../protocol/inspection';
 import type { LoadedModel } from './loadedModel';
 
 /** Architectures that leave QKᵀ unscaled by design (T5 folds 1/√dₖ into its initialisation). */
@@ -46,7 +47,7 @@ export function runDiagnoses(model: LoadedModel, inspection: Pick<Inspection, 'a
     }
     const decoderSelf = group.stack === 'decoder' && group.kind === 'self' && model.spec.family !== 'encoder-only';
     if (decoderSelf && queries === keys && queries > 1) {
-      const future = largestAboveDiagonal(group.tensor.data, queries);
+      const future = largestAboveDiagonal(group.tensor, queries);
       if (future > FUTURE_WEIGHT) {
         found.push({
           id: 'no-causal-mask',
@@ -59,11 +60,14 @@ export function runDiagnoses(model: LoadedModel, inspection: Pick<Inspection, 'a
 }
 
 /** Largest weight any query gives to a later key, over [layers × heads × T × T]. */
-function largestAboveDiagonal(data: Float32Array, size: number): number {
+function largestAboveDiagonal(tensor: Tensor, size: number): number {
   let largest = 0;
-  for (let offset = 0; offset < data.length; offset += size * size) {
-    for (let query = 0; query < size; query++) {
-      for (let key = query + 1; key < size; key++) largest = Math.max(largest, data[offset + query * size + key]);
+  for (let layer = 0; layer < tensor.dims[0]; layer++) {
+    const data = layerData(tensor, layer);
+    for (let offset = 0; offset < data.length; offset += size * size) {
+      for (let query = 0; query < size; query++) {
+        for (let key = query + 1; key < size; key++) largest = Math.max(largest, data[offset + query * size + key]);
+      }
     }
   }
   return largest;

@@ -3,7 +3,8 @@
 // session: 1 for every head, 0 for each switched off.
 
 import * as ort from 'onnxruntime-node';
-import type { AttentionKind, HeadRef, StackName } from '../protocol/inspection';
+import { layerData } from '../analysis/layerStack';
+import type { AttentionKind, HeadRef, StackName, Tensor } from '../protocol/inspection';
 import { EngineError } from './engineError';
 import type { LoadedModel, StackRuntime } from './loadedModel';
 
@@ -73,12 +74,14 @@ export function describeAblation(model: LoadedModel, ablated: readonly HeadRef[]
 
 /**
  * A run reports each block's probabilities before its head mask (graph/headMask.ts); a head
- * switched off reads as zero, as it acts. `data` holds one group as [layers, heads, `span` values].
+ * switched off reads as zero, as it acts. `tensor`: one group, [layers, heads, …].
  */
-export function zeroSwitchedOff(data: Float32Array, heads: number, span: number, stack: StackName, kind: AttentionKind, ablated: readonly HeadRef[]): void {
+export function zeroSwitchedOff(tensor: Tensor, stack: StackName, kind: AttentionKind, ablated: readonly HeadRef[]): void {
+  const [, heads] = tensor.dims;
   for (const ref of ablated) {
     if (ref.stack !== stack || ref.kind !== kind) continue;
-    const from = (ref.layer * heads + ref.head) * span;
-    data.fill(0, from, from + span);
+    const layer = layerData(tensor, ref.layer);
+    const span = layer.length / heads;
+    layer.fill(0, ref.head * span, (ref.head + 1) * span);
   }
 }

@@ -13,8 +13,7 @@ import { buildFeeds, toFloat32 } from './modelFeeds';
 import { interventionsFor } from './interventions';
 import { positionTermOf } from './positionTerm';
 import { assembleQkv, layerInputValues, layerQkv, qkvFetches } from './qkv';
-import { stackedKey } from './graph/instrument';
-import { fromStacked, stackLayers, unbatched } from './layerStacks';
+import { keepLayers, stackLayers, unbatched } from './layerStacks';
 import { encodeWithinLimit as encodeTextWithinLimit, widestWindow } from './inputWindow';
 import { configNumber } from './modelFolder';
 import { providerDisplayName } from './sessionFactory';
@@ -119,7 +118,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     const deferred = new Set(group.filter((runtime) => input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime)));
     const qkvFetchList = input.qkv ? group.flatMap((runtime) => KINDS.flatMap((kind) => qkvFetches(runtime, kind))) : [];
     const fetches = [...new Set([...group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })), ...qkvFetchList])];
-    const outputs = await runInspection(group, feeds, fetches);
+    const outputs = await runFetching(first.session, feeds, fetches);
     timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
     const valueOf = layerInputValues(group, outputs, feeds);
     for (const runtime of group) layerInputs.set(runtime, valueOf);
@@ -131,8 +130,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
       if (lens && input.activationsView === 'on-demand') stacks.push({ ...stack, deferredLogitLens: lens });
       else stacks.push({ ...stack, logitLens: lens && (await lens()) });
       for (const group of attentionGroups(runtime, outputs)) {
-        const [, heads, queries, keys] = group.tensor.dims;
-        if (ablated) zeroSwitchedOff(group.tensor.data, heads, queries * keys, group.stack, group.kind, ablated);
+        if (ablated) zeroSwitchedOff(group.tensor, group.stack, group.kind, ablated);
         attention.push(group);
       }
       if (input.qkv) qkv.push(...KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => assembleQkv(runtime, kind, outputs)));
@@ -245,30 +243,10 @@ export function modelOutputFetches(runtime: StackRuntime): string[] {
   return names;
 }
 
-/** What an inspection fetches: those outputs and the probes, the FFN activations unless they wait; each group's attention stacked where the graph stacks it. */
+/** What an inspection fetches: those outputs and the probes, the FFN activations unless they wait. */
 export function inspectionFetches(runtime: StackRuntime, { ffn }: { ffn: boolean }): string[] {
-  const stacked = new Set(KINDS.filter((kind) => stackedOutput(runtime, kind)));
-  const wanted = ([key]: [string, string]) => {
-    if (!ffn && isFfnKey(key)) return false;
-    const block = /^(self|cross)\.\d+$/.exec(key);
-    return block ? !stacked.has(block[1] as (typeof KINDS)[number]) : true;
-  };
-  const probes = [...runtime.probeOutputs].filter(wanted).map(([, name]) => name);
+  const probes = [...runtime.probeOutputs].filter(([key]) => ffn || !isFfnKey(key)).map(([, name]) => name);
   return [...new Set([...probes, ...modelOutputFetches(runtime)])];
-}
-
-function stackedOutput(runtime: StackRuntime, kind: string): string | undefined {
-  return runtime.probeOutputs.get(stackedKey(kind));
-}
-
-/** The inspection's run; the stacking Concat fails only where layers have different head counts (heads pruned per layer). */
-async function runInspection(group: readonly StackRuntime[], feeds: ort.InferenceSession.FeedsType, fetches: readonly string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
-  try {
-    return await runFetching(group[0].session, feeds, fetches);
-  } catch (error) {
-    if (!/inspector_stack/.test(errorMessage(error))) throw error;
-    throw new EngineError('session', `The layers of this model have attention of different shapes (heads pruned in some layers?), which the inspector cannot show as one group yet: ${errorMessage(error)}`);
-  }
 }
 
 const isFfnKey = (key: string) => key.startsWith('ffn.');
@@ -333,12 +311,11 @@ function probeTensors(runtime: StackRuntime, outputs: ort.InferenceSession.OnnxV
   return keys.map((key) => unbatched(outputs[runtime.probeOutputs.get(key)!]));
 }
 
+/** Each group's layers as onnxruntime-node returned them: the largest outputs, never copied again. */
 function attentionGroups(runtime: StackRuntime, outputs: ort.InferenceSession.OnnxValueMapType): AttentionGroup[] {
   return KINDS.flatMap((kind) => {
-    const stacked = stackedOutput(runtime, kind);
-    if (stacked && outputs[stacked]) return [{ stack: runtime.stack, kind, tensor: fromStacked(outputs[stacked], runtime.probes.attention.filter((probe) => probe.kind === kind).length) }];
     const keys = runtime.probes.attention.filter((probe) => probe.kind === kind).map((probe) => `${kind}.${probe.layer}`);
-    return keys.length === 0 ? [] : [{ stack: runtime.stack, kind, tensor: stackLayers(probeTensors(runtime, outputs, keys)) }];
+    return keys.length === 0 ? [] : [{ stack: runtime.stack, kind, tensor: keepLayers(probeTensors(runtime, outputs, keys)) }];
   });
 }
 

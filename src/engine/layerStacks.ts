@@ -1,7 +1,8 @@
 // Per-layer probe outputs as the inspection's tensors: batch dimension dropped, layers stacked
-// ([layers, …]), or taken as they are where the graph already stacked them.
+// ([layers, …]) by a copy, or kept as onnxruntime-node returned them (attention, the largest).
 
 import type * as ort from 'onnxruntime-node';
+import { LayerStack } from '../analysis/layerStack';
 import type { Tensor } from '../protocol/inspection';
 import { EngineError } from './engineError';
 import { toFloat32 } from './modelFeeds';
@@ -12,21 +13,30 @@ export function unbatched(tensor: ort.Tensor): Tensor {
   return { dims, data: toFloat32(tensor) };
 }
 
-/** [layers × first axis, …] from the graph's Concat as [layers, …each layer unbatched]: a view, no copy. */
-export function fromStacked(tensor: ort.Tensor, layers: number): Tensor {
-  const perLayer = [tensor.dims[0] / layers, ...tensor.dims.slice(1)];
-  const dims = perLayer[0] === 1 && perLayer.length > 2 ? perLayer.slice(1) : perLayer;
-  return { dims: [layers, ...dims], data: toFloat32(tensor) };
+/**
+ * Same-shaped per-layer tensors as one [layers, …] tensor that keeps each layer's array: no copy
+ * (see analysis/layerStack.ts).
+ */
+export function keepLayers(parts: readonly Tensor[]): LayerStack {
+  sameShapes(parts);
+  return new LayerStack([parts.length, ...parts[0].dims], parts.map((part) => part.data));
 }
 
 /** Stacks same-shaped per-layer tensors into one [layers, …] tensor. */
 export function stackLayers(parts: readonly Tensor[]): Tensor {
-  const dims = parts[0].dims;
+  sameShapes(parts);
   const size = parts[0].data.length;
   const data = new Float32Array(size * parts.length);
+  parts.forEach((part, layer) => data.set(part.data, layer * size));
+  return { dims: [parts.length, ...parts[0].dims], data };
+}
+
+/** Layers of one group with different shapes: heads pruned in some layers, say. */
+function sameShapes(parts: readonly Tensor[]): void {
+  const dims = parts[0].dims;
   parts.forEach((part, layer) => {
-    if (part.data.length !== size) throw new EngineError('internal', `layer ${layer} has shape [${part.dims}] instead of [${dims}]`);
-    data.set(part.data, layer * size);
+    if (part.dims.length !== dims.length || part.dims.some((dim, axis) => dim !== dims[axis])) {
+      throw new EngineError('session', `The layers of this model have outputs of different shapes (layer ${layer}: [${part.dims}], layer 0: [${dims}]; heads pruned in some layers?), which the inspector cannot show as one group yet.`);
+    }
   });
-  return { dims: [parts.length, ...dims], data };
 }

@@ -127,34 +127,8 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
     const lensHead = last && probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
     return { stack, lensHead, qkvHeads: qkvHeadsOf(file, scope, probes, layerInputs), outputs, probes, maskRows: mask.rows[index] };
   });
-  // Each group's layers stacked in the graph: one output copied out, no second copy into one array in JavaScript.
-  const stacking = stacks.flatMap((entry, index) => stackedAttention(entry, index, scope));
-  for (const { key, stack, node } of stacking) {
-    (stacks[stack].outputs as Map<ProbeKey, string>).set(key, node.output[0]);
-    added.push(onnx.ValueInfoProto.encode(valueInfo(node.output[0], scope.elemType(node.input[0]))).finish());
-  }
-  if (stacking.length > 0) {
-    const last = file.graph.node.length - 1;
-    replacements.set(last, [...(replacements.get(last) ?? fused.get(last) ?? [file.graph.node[last]]), ...stacking.map(({ node }) => node)]);
-  }
   const inputs = mask.tensors.length > 0 ? [onnx.ValueInfoProto.encode(headMaskInput()).finish()] : [];
   return { bytes: spliceGraph(file.bytes, replacements, added, inputs), stacks, maskBlocks: mask.tensors.length };
-}
-
-/** The key of a group's layers stacked along the first axis (`stacked.self`). */
-export const stackedKey = (kind: string) => `stacked.${kind}`;
-
-/** A Concat of a group's attention probabilities along axis 0 (batch 1: [layers × batch·heads…, q, k]). */
-function stackedAttention(entry: InstrumentedStack, stack: number, scope: GraphScope): { key: ProbeKey; stack: number; node: onnx.NodeProto }[] {
-  return (['self', 'cross'] as const).flatMap((kind) => {
-    const tensors = entry.probes.attention.filter((probe) => probe.kind === kind).map((probe) => entry.outputs.get(`${kind}.${probe.layer}`)!);
-    if (tensors.length < 2 || tensors.some((tensor) => !scope.producer(tensor) && !scope.isInput(tensor))) return [];
-    return [{ key: stackedKey(kind), stack, node: concatNode(`inspector_stack/${stack}.${kind}`, tensors, `inspector_stacked:${stack}.${kind}`) }];
-  });
-}
-
-function concatNode(name: string, inputs: readonly string[], output: string): onnx.NodeProto {
-  return onnx.NodeProto.create({ opType: 'Concat', name, input: [...inputs], output: [output], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] });
 }
 
 /** Merged decoders: the same probe is taken from whichever branch runs. */
@@ -217,21 +191,6 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
   const branchTensors = (keys: ReadonlyMap<ProbeKey, string>) => probes.attention.map((probe) => keys.get(`${probe.kind}.${probe.layer}`)!);
   maskHeads(thenGraph.node!, headMaskTargets(thenScope, branchTensors(thenKeys)), 'inspector_mask/then', file.opset, (tensor) => thenScope.elemType(tensor));
   maskHeads(elseGraph.node!, headMaskTargets(elseScope, branchTensors(elseKeys)), 'inspector_mask/else', file.opset, (tensor) => elseScope.elemType(tensor));
-  // Each group's layers stacked in both branches (see stackedAttention).
-  for (const kind of ['self', 'cross'] as const) {
-    const layers = probes.attention.filter((probe) => probe.kind === kind);
-    if (layers.length < 2) continue;
-    const key = stackedKey(kind);
-    const outerName = `${PROBE_OUTPUT_PREFIX}${key}`;
-    for (const [graph, keys] of [[thenGraph, thenKeys], [elseGraph, elseKeys]] as const) {
-      const inside = `${outerName}/inside`;
-      (graph.node ??= []).push(concatNode(`inspector_stack/${kind}`, layers.map((probe) => keys.get(`${kind}.${probe.layer}`)!), inside));
-      graph.output!.push(valueInfo(inside, elseScope.elemType(elseKeys.get(`${kind}.${layers[0].layer}`)!)));
-    }
-    node.output.push(outerName);
-    added.push(onnx.ValueInfoProto.encode(valueInfo(outerName, elseScope.elemType(elseKeys.get(`${kind}.${layers[0].layer}`)!))).finish());
-    outputs.set(key, outerName);
-  }
   const replacement = new Map([[index, [node]]]);
   // The head of the no-cache branch reads the same hidden states the inspection reports.
   const logitsPosition = original.output?.indexOf(LOGITS) ?? -1;
