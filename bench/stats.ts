@@ -77,6 +77,16 @@ function transparentHugePages(): string | undefined {
   }
 }
 
+/** Which of the matrix kernels' instruction sets the CPU has (Linux: /proc/cpuinfo), e.g. `avx2 avx512f`. */
+function vectorUnits(): string | undefined {
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim().split(/\s+/) ?? [];
+    return ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'amx_tile'].filter((flag) => flags.includes(flag)).join(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 export function machine(): Record<string, unknown> {
   const cpus = os.cpus();
   return {
@@ -86,6 +96,7 @@ export function machine(): Record<string, unknown> {
     platform: `${process.platform}-${process.arch}`,
     node: process.version,
     loadAverage: os.loadavg().map((value) => round(value, 2)),
+    vectorUnits: vectorUnits(),
     glibcTunables: process.env.GLIBC_TUNABLES ?? '',
     transparentHugePages: transparentHugePages(),
   };
