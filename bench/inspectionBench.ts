@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { encodeWithinLimit, encoderOutputName, inspectionFetches, inspectTokens, modelOutputFetches, type Encoded } from '../src/engine/inspector';
-import type { LoadedModel, StackRuntime } from '../src/engine/loadedModel';
+import { withSpinningFor, type LoadedModel, type StackRuntime } from '../src/engine/loadedModel';
 import { buildFeeds } from '../src/engine/modelFeeds';
 import { configNumber } from '../src/engine/modelFolder';
 import { readOnnxFile } from '../src/engine/graph/onnxFile';
@@ -57,7 +57,8 @@ async function plainSessions(model: LoadedModel, threads: number): Promise<Map<S
   const sessions = new Map<StackRuntime, ort.InferenceSession>();
   for (const runtime of model.stacks) {
     const file = model.spec.files.get(runtime.role)!;
-    const { session } = await createSession(readOnnxFile(file).bytes, path.dirname(file), { executionProviders: ['cpu'], threads });
+    // Spinning as the model's own sessions do it: another session's spinning threads would slow either side.
+    const { session } = await createSession(readOnnxFile(file).bytes, path.dirname(file), withSpinningFor(model.spec, { executionProviders: ['cpu'], threads }));
     sessions.set(runtime, session);
   }
   return sessions;

@@ -72,6 +72,7 @@ export async function loadModel(location: string, options: LoadOptions = {}, pro
   const tokenizer = new TextTokenizer(folderSpec.tokenizerJson, folderSpec.tokenizerConfig);
   const opened: OpenedFile[] = [];
   const tried: ProviderAttempt[] = [];
+  options = withSpinningFor(folderSpec, options);
   try {
     for (const { stack, role } of stackFiles(folderSpec)) opened.push(await openRuntime(folderSpec, stack, role, options, tried, progress));
     const stacks = opened.flatMap((entry) => entry.runtimes);
@@ -91,6 +92,17 @@ export async function loadModel(location: string, options: LoadOptions = {}, pro
     await Promise.all(opened.map((entry) => entry.runtimes[0].session.release()));
     throw error;
   }
+}
+
+/**
+ * Idle worker threads of one session spin for its next run (onnxruntime's default), which pays where
+ * one session runs after another of itself. A model of several files runs an encoder session and
+ * then a decoder session, and the first one's spinning threads take the cores from the second:
+ * those sessions do not spin (docs/benchmarks.md, "Threads"). A caller's explicit choice stands.
+ */
+export function withSpinningFor(spec: ModelSpec, options: LoadOptions): LoadOptions {
+  const sessions = stackFiles(spec).length + (spec.files.has('decoder-with-past') ? 1 : 0);
+  return sessions > 1 && options.spinning === undefined ? { ...options, spinning: false } : options;
 }
 
 interface OpenedFile {
