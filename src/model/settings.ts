@@ -66,8 +66,8 @@ export function readTranslationSettings(): TranslationSettings {
 
 /**
  * The translator's engine runs on one thread unless the setting says otherwise: a decoder step of a
- * few beams is too small to split, and one thread translated a 15-word hover in 25–34% less time than two
- * (docs/benchmarks.md, "Threads"). Inspections let onnxruntime choose (one per physical core).
+ * few beams is too small to split: a second thread did not make a 15-word hover faster (docs/benchmarks.md,
+ * "Threads"). Inspections let onnxruntime choose (one per physical core).
  */
 export function loadParams(model: string, settings: InspectorSettings, use: 'inspection' | 'translation' = 'inspection'): LoadParams {
   return {
