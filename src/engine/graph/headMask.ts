@@ -24,15 +24,21 @@ export function headMaskInput(): onnx.ValueInfoProto {
 /** Nodes between the probabilities and their product with the values that leave the values as they are. */
 const PASS_THROUGH = new Set(['Cast', 'Dropout', 'Identity']);
 
+/** Where a block's mask goes; `heads4d`: the tensor is known to be [B, N, S, ·], heads on axis 1. */
+export interface MaskTarget {
+  readonly tensor: string;
+  readonly heads4d: boolean;
+}
+
 /**
  * Per block, the tensor the mask multiplies: the output of the MatMul that weighs the values by the
  * probabilities (their only use), or the probabilities themselves where the graph has no such MatMul.
  */
-export function headMaskTargets(scope: GraphScope, probabilities: readonly string[]): string[] {
-  return probabilities.map((tensor) => weightedValues(scope, tensor) ?? tensor);
+export function headMaskTargets(scope: GraphScope, probabilities: readonly string[]): MaskTarget[] {
+  return probabilities.map((tensor) => weightedValues(scope, tensor) ?? { tensor, heads4d: false });
 }
 
-function weightedValues(scope: GraphScope, probabilities: string): string | undefined {
+function weightedValues(scope: GraphScope, probabilities: string): MaskTarget | undefined {
   let current = probabilities;
   for (let hop = 0; hop <= PASS_THROUGH.size; hop++) {
     const consumers = scope.consumers(current);
@@ -43,7 +49,26 @@ function weightedValues(scope: GraphScope, probabilities: string): string | unde
       continue;
     }
     // [B, N, S, L]·[B, N, L, d] or [B·N, S, L]·[B·N, L, d]: the product keeps the heads where the probabilities had them.
-    return node.opType === 'MatMul' && node.input?.[0] === current ? node.output?.[0] : undefined;
+    if (node.opType !== 'MatMul' || node.input?.[0] !== current || !node.output?.[0]) return undefined;
+    return { tensor: node.output[0], heads4d: rankOf(scope, node.input[1] ?? '', 8) === 4 };
+  }
+  return undefined;
+}
+
+/** A tensor's rank where the graph states it: a Transpose's permutation, a Reshape to a constant shape. */
+function rankOf(scope: GraphScope, tensor: string, depth: number): number | undefined {
+  const node = scope.producer(tensor)?.node;
+  if (!node || depth === 0) return undefined;
+  if (node.opType === 'Transpose') return node.attribute?.find((attribute) => attribute.name === 'perm')?.ints?.length;
+  if (node.opType === 'Reshape') {
+    const shape = scope.initializer(node.input?.[1] ?? '');
+    return shape?.dims?.length === 1 ? Number(shape.dims[0]) : undefined;
+  }
+  if (node.opType === 'Concat' || PASS_THROUGH.has(node.opType ?? '')) {
+    for (const input of node.input ?? []) {
+      const rank = rankOf(scope, input, depth - 1);
+      if (rank !== undefined) return rank;
+    }
   }
   return undefined;
 }
@@ -53,27 +78,32 @@ function weightedValues(scope: GraphScope, probabilities: string): string | unde
  * that list; see headMaskTargets) write to a new name, and appends the nodes that give the original
  * name the masked values; nothing downstream changes. Returns whether any was found.
  */
-export function maskHeads(nodes: onnx.INodeProto[], targets: readonly string[], prefix: string, opset: number, elemType: (tensor: string) => number): boolean {
+export function maskHeads(nodes: onnx.INodeProto[], targets: readonly MaskTarget[], prefix: string, opset: number, elemType: (tensor: string) => number): boolean {
   let found = false;
   for (let at = 0; at < nodes.length; at++) {
     const node = nodes[at];
-    const block = targets.indexOf(node.output?.[0] ?? '');
+    const block = targets.findIndex((target) => target.tensor === node.output?.[0]);
     if (block < 0) continue;
     const masked = node.output![0];
     const raw = `${masked}/unmasked`;
     const writer = new NodeWriter(`${prefix}/head_mask_${block}`, opset);
     const row = writer.add('Gather', [HEAD_MASK_INPUT, writer.ints([block])]);
-    // Either layout, [B, N, S, ·] or heads merged into the batch [B·N, S, ·], viewed as [B, N, S, ·].
-    const shape = writer.add('Shape', [raw]);
-    const last2 = writer.add('Slice', [shape, writer.ints([-2]), writer.ints([2 ** 31 - 1])]);
-    const heads = writer.add('Slice', [writer.add('Shape', [row]), writer.ints([1]), writer.ints([2])]);
-    const view = writer.add('Concat', [writer.ints([-1]), heads, last2], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]);
     const rowAsFloat = writer.add('Reshape', [row, writer.ints([1, -1, 1, 1])]);
     // fp16 (or double) probabilities: the mask is fed as float32 and cast to their type.
     const type = elemType(masked);
     const perHead = type === onnx.TensorProto.DataType.FLOAT ? rowAsFloat : writer.add('Cast', [rowAsFloat], [intAttribute('to', type)]);
-    const product = writer.add('Mul', [writer.add('Reshape', [raw, view]), perHead]);
-    writer.add('Reshape', [product, shape], [], masked);
+    if (targets[block].heads4d) {
+      // [B, N, S, ·] · [1, N, 1, 1]: three nodes a block; these small nodes cost more than their arithmetic at short inputs.
+      writer.add('Mul', [raw, perHead], [], masked);
+    } else {
+      // Either layout, [B, N, S, ·] or heads merged into the batch [B·N, S, ·], viewed as [B, N, S, ·].
+      const shape = writer.add('Shape', [raw]);
+      const last2 = writer.add('Slice', [shape, writer.ints([-2]), writer.ints([2 ** 31 - 1])]);
+      const heads = writer.add('Slice', [writer.add('Shape', [row]), writer.ints([1]), writer.ints([2])]);
+      const view = writer.add('Concat', [writer.ints([-1]), heads, last2], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]);
+      const product = writer.add('Mul', [writer.add('Reshape', [raw, view]), perHead]);
+      writer.add('Reshape', [product, shape], [], masked);
+    }
     nodes.splice(at, 1, onnx.NodeProto.create({ ...node, output: [raw] }), ...writer.nodes);
     at += writer.nodes.length;
     found = true;
