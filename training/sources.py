@@ -23,7 +23,7 @@ DEBIAN = {
     "firefox-esr": ("MPL-2.0", "*", "MPL-2.0"),                    # omni.ja, browser/omni.ja
     "firefox-esr-l10n-zh-cn": ("MPL-2.0", "*", "MPL-2.0"),
     "thunderbird": ("MPL-2.0", "*", "MPL-2.0 or GPL-2 or LGPL-2.1"),  # tri-licensed: taken as MPL-2.0
-    "thunderbird-l10n-zh-cn": ("MPL-2.0", "thunderbird-l10n/*", "MPL-2.0"),
+    "thunderbird-l10n-zh-cn": ("MPL-2.0", "thunderbird-l10n/*", "MPL-2.0 or GPL-2 or LGPL-2.1"),  # tri-licensed since 140.12
 }
 # npm package -> (version, licence, first line of its LICENSE file)
 NPM = {"monaco-editor": ("0.57.0", "MIT", "The MIT License (MIT)")}
