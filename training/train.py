@@ -4,7 +4,8 @@ Every training pair gives two examples: [>>zh<<] en </s> -> zh </s> and [>>en<<]
 Batches are length-bucketed by token count. Loss: cross-entropy with label smoothing 0.1.
 Adam(0.9, 0.98, 1e-9) with the paper's warm-up then inverse-square-root schedule.
 The checkpoint (run_dir/ckpt.pt) holds model, optimiser, step, data position and wall time;
-rerunning the stage resumes from it. Works on CPU (2 threads) or CUDA, picked automatically;
+rerunning the stage resumes from it. Without a checkpoint, a run starts from cfg["init_from"]'s exported
+weights when set (warm_start.py; the full config's is the shipped model) or from random weights. Works on CPU (2 threads) or CUDA, picked automatically;
 on CUDA the forward pass runs under bf16 autocast (mixed precision; weights and Adam stay fp32).
 Every invocation appends its device, first and last step, tokens and wall time to run_dir/runs.jsonl;
 cfg["minutes"] (run.py --minutes) stops it cleanly at a checkpoint after that much wall time.
@@ -22,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 import model as M
+import warm_start
 from common import EOS_ID, PAD_ID, read_jsonl, work
 from tokenizer import Tok
 
@@ -51,7 +53,8 @@ def record_run(cfg, dev, first_step, state, started, stopped_by):
     rec = {"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
            "device": torch.cuda.get_device_name(0) if dev.type == "cuda" else f"cpu ({cpu_name()})",
            "threads": torch.get_num_threads(), "from_step": first_step, "to_step": state["step"],
-           "tokens_total": state["tokens"], "wall_s": round(time.time() - started, 1), "stopped_by": stopped_by}
+           "tokens_total": state["tokens"], "wall_s": round(time.time() - started, 1), "stopped_by": stopped_by,
+           "started_from": state.get("init", {}).get("from", "random weights")}
     with open(os.path.join(cfg["run_dir"], "runs.jsonl"), "a") as f:
         f.write(json.dumps(rec) + "\n")
 
@@ -158,6 +161,15 @@ def run(cfg):
         opt.load_state_dict(ck["opt"])
         state = ck["state"]
         print(f"train: resumed at step {state['step']} (epoch {state['epoch']}, batch {state['batch']})", flush=True)
+    else:  # a new run: the records of an earlier one in this folder are kept aside, not mixed in
+        for name in ("runs.jsonl", "log.jsonl"):
+            if os.path.exists(os.path.join(cfg["run_dir"], name)):
+                os.replace(os.path.join(cfg["run_dir"], name), os.path.join(cfg["run_dir"], f"{name}.{int(time.time())}"))
+    if not os.path.exists(ckpt_path) and cfg.get("init_from"):
+        state["init"] = warm_start.initialise(model, cfg["init_from"], [tok.sp.id_to_piece(i) for i in range(tok.vocab_size)])
+        print(f"train: new run from the weights of {json.dumps({k: v for k, v in state['init'].items() if k != 'history'})}", flush=True)
+    # a run that starts from trained weights warms up again to a lower peak (config "continued_lr")
+    sched = dict(cfg, **cfg["continued_lr"]) if state.get("init") else cfg
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {cfg['name']} on {dev}, {n_params:,} parameters, {len(train_data):,} examples", flush=True)
     model.train()
@@ -175,7 +187,7 @@ def run(cfg):
             state["step"] += 1
             state["batch"] += 1
             for g in opt.param_groups:
-                g["lr"] = lr_at(state["step"], cfg)
+                g["lr"] = lr_at(state["step"], sched)
             with autocast(dev):
                 logits = model(s, sm, ti)
             loss = loss_fn(logits.float(), to, cfg["label_smoothing"])
@@ -189,7 +201,7 @@ def run(cfg):
             if step % 25 == 0 or step == cfg["max_steps"]:
                 now = time.time()
                 rec = {"step": step, "epoch": state["epoch"], "loss": round(float(loss), 4),
-                       "lr": lr_at(step, cfg), "tok_s": round(win_tok / (now - win_t), 1),
+                       "lr": lr_at(step, sched), "tok_s": round(win_tok / (now - win_t), 1),
                        "wall": round(state["wall"] + now - t0, 1)}
                 win_tok, win_t = 0, now
                 if terminated:
