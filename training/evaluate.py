@@ -106,16 +106,22 @@ def by_subset(rows, hyps, tgt):
     return res
 
 
-def run(cfg):
-    if not torch.cuda.is_available():
-        torch.set_num_threads(int(os.environ.get("TI_THREADS", "2")))
-    tok = Tok()
-    model, ck = load_model(cfg, tok)
+def held_out_sets(cfg):
+    """{name: rows with en, zh, src}: in-domain test, the held-out source, software.tsv, the card's strings."""
     sets = {"test": read_jsonl(work("data", "test.jsonl")), "ood": read_jsonl(work("data", "ood.jsonl")),
             "software": software_set(), "card": tsv_set("card_table.tsv", "card")}
     if cfg.get("eval_limit"):
         # every k-th row: a sample of each source, not the first file's rows only
         sets = {k: v[::max(1, len(v) // cfg["eval_limit"])][:cfg["eval_limit"]] for k, v in sets.items()}
+    return sets
+
+
+def run(cfg):
+    if not torch.cuda.is_available():
+        torch.set_num_threads(int(os.environ.get("TI_THREADS", "2")))
+    tok = Tok()
+    model, ck = load_model(cfg, tok)
+    sets = held_out_sets(cfg)
     max_len = cfg["gen_max_length"]
     q_dir = cfg["out_dir"]
     have_q = os.path.exists(os.path.join(q_dir, "onnx", "encoder_model_quantized.onnx"))

@@ -1,7 +1,7 @@
 """Transformer Inspector en<->zh model recipe.
 
 usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--out DIR] [--from-scratch] [--eval-limit N] STAGE [STAGE ...]
-stages: fetch prepare tokenizer train export quantize evaluate card parity | all
+stages: fetch prepare tokenizer baseline train export quantize evaluate card parity | all
 """
 import argparse
 import importlib
@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import config  # noqa: E402
 
-STAGES = ["fetch", "prepare", "tokenizer", "train", "export", "quantize", "evaluate", "card", "parity"]
+STAGES = ["fetch", "prepare", "tokenizer", "baseline", "train", "export", "quantize", "evaluate", "card", "parity"]
 STAGE_MODULES = {"card": "model_card"}  # a stage runs training/<module>.py's run()
 NO_CONFIG_STAGES = {"fetch", "prepare"}  # data stages do not depend on the model config
 
