@@ -8,7 +8,7 @@ import { generate } from '../../src/engine/generation';
 import { disposeModel, type LoadedModel, loadModel } from '../../src/engine/loadedModel';
 import { repeatsJustWritten } from '../../src/engine/wordRepeat';
 
-const PIECES: Record<number, string> = { 1: '修改', 2: '看', 3: ' the', 4: '!!', 5: '12', 6: '保', 7: '存', 8: ' file' };
+const PIECES: Record<number, string> = { 1: '修改', 2: '看', 3: ' the', 4: '!!', 5: '12', 6: '保', 7: '存', 8: ' file', 9: ' 修改', 10: 'the', 11: 'ba' };
 const decode = (ids: readonly number[]) => ids.map((id) => PIECES[id]).join('');
 
 describe('word-repeat guard', () => {
@@ -18,6 +18,8 @@ describe('word-repeat guard', () => {
     assert.equal(repeatsJustWritten([6, 7, 6], 7, decode, ''), true, '保存保存: a block of two tokens');
     assert.equal(repeatsJustWritten([1, 6], 1, decode, ''), false, 'not right after itself');
     assert.equal(repeatsJustWritten([], 1, decode, ''), false, 'nothing written yet');
+    assert.equal(repeatsJustWritten([9], 1, decode, ''), true, '修改修改 from two pieces of the same text (with and without the word start)');
+    assert.equal(repeatsJustWritten([11, 10], 3, decode, ''), false, '"bathe the": an English piece with the word start is another word');
   });
 
   it('lets one character, punctuation and numbers repeat, and what the source itself repeats', () => {
