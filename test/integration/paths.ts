@@ -1,10 +1,16 @@
 // Where the harness finds things: repo root, the extension under test, test-results/, the sample workspace.
 // The extension path is a parameter (env TI_EXTENSION_PATH) so the same harness can drive any extension.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** The bundled model's layers and heads (its config.json), so tests follow the model that ships. */
+export function bundledModelShape(): { encoderLayers: number; decoderLayers: number; heads: number } {
+  const config = JSON.parse(readFileSync(path.join(repoRoot, 'models', 'en-zh-transformer', 'config.json'), 'utf8')) as Record<string, number>;
+  return { encoderLayers: config.encoder_layers, decoderLayers: config.decoder_layers, heads: config.encoder_attention_heads };
+}
 
 /** code-server as installed by scripts/setup-test-env.sh. */
 export const codeServerEntry = path.join(repoRoot, '.tools', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');

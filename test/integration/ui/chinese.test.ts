@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { registerLanguagePacks, zhCnLanguagePackVsix } from '../languagePack';
+import { bundledModelShape } from '../paths';
 import { openExtensionWorkbench, type ExtensionWorkbench } from '../session';
 
 const SIGNATURE = /Transformer Inspector/;
@@ -39,7 +40,7 @@ test('the panel draws with the Chinese labels the host sends', async () => {
   await frame.locator('#app[data-view="model"]').waitFor({ timeout: 120_000 });
   assert.equal(await frame.locator('html').getAttribute('lang'), 'zh-cn');
   assert.deepEqual((await frame.locator('[role="tab"]').allTextContents()).slice(0, 6), ['注意力', '架构', '位置', '词元嵌入', '层激活', '下一个词元']);
-  assert.equal(((await frame.locator('.view .view-title').textContent()) ?? '').trim(), 'encoder.self · 3 层 × 4 个头');
+  assert.equal(((await frame.locator('.view .view-title').textContent()) ?? '').trim(), `encoder.self · ${bundledModelShape().encoderLayers} 层 × ${bundledModelShape().heads} 个头`);
   assert.equal(await frame.locator('rect.model-cell').first().getAttribute('aria-label'), '第 1 层，头 1');
   await workbench.screenshotRegion('panel-model-view', [workbench.page.locator('.editor-group-container', { has: workbench.tab('Transformer Inspector') })], 0);
 });

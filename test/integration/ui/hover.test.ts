@@ -4,6 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { bundledModelShape } from '../paths';
 import { openExtensionWorkbench, type ExtensionWorkbench } from '../session';
 
 /** Every hover of ours ends with this line. */
@@ -102,11 +103,13 @@ test('the hover’s "Show attention", then "Heads it depends on": the comment tr
   await frame.locator('#app[data-view="alignment"]').waitFor({ timeout: 60_000 });
   await frame.locator('button.tab[data-key="dependence"]').click();
   await frame.locator('#app[data-view="dependence"]').waitFor({ timeout: 120_000 });
-  // The bundled model: encoder.self, decoder.self and decoder.cross, 3 layers × 4 heads each.
+  // The bundled model: encoder.self, decoder.self and decoder.cross, each of its layers × heads (config.json).
   assert.deepEqual(await frame.locator('table.dependence-grid').evaluateAll((tables) => tables.map((table) => (table as HTMLElement).dataset.group)), ['encoder.self', 'decoder.self', 'decoder.cross']);
-  assert.equal(await frame.locator('td.dependence-cell[data-head]').count(), 36);
+  const shape = bundledModelShape();
+  const heads = (shape.encoderLayers + 2 * shape.decoderLayers) * shape.heads;
+  assert.equal(await frame.locator('td.dependence-cell[data-head]').count(), heads);
   const summary = (await frame.locator('.dependence-summary').textContent()) ?? '';
-  const match = /^Switching off (\d+) of the 36 heads/.exec(summary);
+  const match = new RegExp(`^Switching off (\\d+) of the ${heads} heads`).exec(summary);
   assert.ok(match, summary);
   assert.equal(await frame.locator('td.dependence-cell.changed').count(), Number(match[1]));
   assert.equal(await frame.locator('.dependence-change').count(), Number(match[1]), 'each change listed with its translation');

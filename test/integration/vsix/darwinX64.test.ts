@@ -12,7 +12,7 @@ import { ZipReader } from '../../../scripts/zipReader';
 import { EngineClient } from '../../../src/engine/client';
 import type { Tensor, Translation } from '../../../src/protocol/inspection';
 import type { InspectionSummary } from '../../../src/protocol/panelData';
-import { makeTempDir, removeTempDir, repoRoot } from '../paths';
+import { bundledModelShape, makeTempDir, removeTempDir, repoRoot } from '../paths';
 
 const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const TEXT = 'A Transformer encoder reads the whole sentence at once.';
@@ -86,8 +86,9 @@ test('the darwin-x64 VSIX engine runs on onnxruntime 1.23.2 and equals the linux
 
   assert.deepEqual(ours.summary.stacks.map((stack) => stack.tokens.map((token) => token.text)), reference.summary.stacks.map((stack) => stack.tokens.map((token) => token.text)));
   assert.deepEqual([...ours.attention.keys()], [...reference.attention.keys()]);
-  // Encoder self, decoder self and cross attention, 3 layers each (config.json).
-  assert.equal(ours.attention.size, 9);
+  // Encoder self per encoder layer, decoder self and cross attention per decoder layer (config.json).
+  const shape = bundledModelShape();
+  assert.equal(ours.attention.size, shape.encoderLayers + 2 * shape.decoderLayers);
   for (const [key, tensor] of ours.attention) {
     const expected = reference.attention.get(key)!;
     assert.deepEqual(tensor.dims, expected.dims, key);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { vsixPath } from '../../../scripts/package';
 import { Workbench } from '../browser';
 import { startCodeServer, type CodeServer } from '../codeServer';
-import { copyWorkspace, removeTempDir, repoRoot } from '../paths';
+import { bundledModelShape, copyWorkspace, removeTempDir, repoRoot } from '../paths';
 
 const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const VSIX = process.env.TI_VSIX || vsixPath('linux-x64', version);
@@ -49,8 +49,9 @@ test('Inspect Selection runs the bundled model from the installed VSIX and shows
   assert.equal(await frame.locator('h1').textContent(), 'en-zh-transformer');
   const tokens = await frame.locator('.token-strip[data-stack="encoder"] .token').allTextContents();
   assert.match(tokens.join('').replace(/[\s␣▁]/g, ''), /ATransformerencoderreads/);
-  // The bundled model's encoder: 3 layers × 4 heads (config.json), one cell each.
-  assert.equal(await frame.locator('rect.model-cell').count(), 3 * 4);
+  // The bundled model's encoder: its layers × heads (config.json), one cell each.
+  const shape = bundledModelShape();
+  assert.equal(await frame.locator('rect.model-cell').count(), shape.encoderLayers * shape.heads);
   await workbench.page.locator('.statusbar-item', { hasText: 'en-zh-transformer · CPU' }).waitFor({ timeout: 30_000 });
   await workbench.screenshot('model-view');
 });
