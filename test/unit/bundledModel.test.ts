@@ -73,17 +73,26 @@ describe('bundled model parity with its training recipe', () => {
     assert.equal(words.map((token) => token.text).join(''), '打开文件。');
   });
 
-  it('beam search scores at least as well as greedy search on every case', async () => {
+  // Not on every case: the greedy path can fall out of the beam (pruned on the running score, chosen on
+  // the length-normalised one), as in any beam search; "Check your camera" is such a case.
+  it('beam search scores better than greedy search on the cases overall and at least as well on 90% of them', async () => {
+    const worse: string[] = [];
+    let beamTotal = 0;
+    let greedyTotal = 0;
     for (const entry of parity.cases) {
       const targetLanguage = entry.direction === 'en-zh' ? 'zh' : 'en';
       const options = { targetLanguage, maxNewTokens: entry.max_new_tokens, repetitionGuard: false };
       const greedy = await generate(model, entry.source_text, { ...options, beamSize: 1 });
       const beam = await generate(model, entry.source_text, { ...options, beamSize: 4 });
-      assert.ok(beam.normalizedScore >= greedy.normalizedScore - 1e-5, `${entry.source_text}: beam ${beam.normalizedScore} < greedy ${greedy.normalizedScore}`);
+      beamTotal += beam.normalizedScore;
+      greedyTotal += greedy.normalizedScore;
+      if (beam.normalizedScore < greedy.normalizedScore - 1e-5) worse.push(`${entry.source_text}: beam ${beam.normalizedScore} < greedy ${greedy.normalizedScore}`);
       for (let row = 0; row < beam.tokens.length; row++) {
         const sum = beam.alignment!.data.subarray(row * beam.sourceTokens.length, (row + 1) * beam.sourceTokens.length).reduce((a, b) => a + b, 0);
         assert.ok(Math.abs(sum - 1) < 1e-4);
       }
     }
+    assert.ok(beamTotal > greedyTotal, `mean normalised score: beam ${beamTotal / parity.cases.length}, greedy ${greedyTotal / parity.cases.length}`);
+    assert.ok(worse.length <= parity.cases.length / 10, worse.join('\n'));
   });
 });
