@@ -20,7 +20,7 @@ before(async () => {
   [short, long] = await bundledInspections(
     // One short target: the cross-attention matrix is a few rows of many columns, as in the hover's "Show attention".
     { text: 'The cat sat on the mat because it was tired.', target: '猫', targetLanguage: 'zh' },
-    { text: 'Open the file in a new window, save your changes before closing the document, and check the settings of the editor when the extension asks for a restart after the update.', target: '在新窗口中打开文件，关闭文档前保存更改。', targetLanguage: 'zh' },
+    { text: 'Open the file in a new window, save your changes before closing the document, and check the settings of the editor when the extension asks for a restart after the update, then reopen the project from the list of recent folders and run its tests again.', target: '在新窗口中打开文件，关闭文档前保存更改。', targetLanguage: 'zh' },
   );
 });
 after(async () => {
