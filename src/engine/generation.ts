@@ -46,6 +46,14 @@ interface Hypothesis {
 }
 
 /** Score per token; a hypothesis ended by the end token counts that token too. */
+/** One decode function per tokenizer, so what the word-repeat guard learns of its pieces lasts across translations. */
+const decoders = new WeakMap<LoadedModel['tokenizer'], (ids: readonly number[]) => string>();
+function decoderOf(tokenizer: LoadedModel['tokenizer']): (ids: readonly number[]) => string {
+  let decode = decoders.get(tokenizer);
+  if (!decode) decoders.set(tokenizer, (decode = (ids) => tokenizer.decode(ids)));
+  return decode;
+}
+
 const normalized = (hypothesis: Hypothesis) => hypothesis.score / Math.max(1, hypothesis.ids.length + (hypothesis.finished && !hypothesis.repetitionStopped ? 1 : 0));
 
 export async function generate(model: LoadedModel, text: string, options: GenerateOptions = {}): Promise<Translation> {
@@ -68,7 +76,7 @@ export async function generate(model: LoadedModel, text: string, options: Genera
     : prepareContinuation(model, source.tokens.map((token) => token.id), options);
 
   const guard = options.repetitionGuard !== false;
-  const decode = (ids: readonly number[]) => model.tokenizer.decode(ids);
+  const decode = decoderOf(model.tokenizer);
   let alive: Hypothesis[] = [{ ids: [], score: 0, scores: [], attention: [], finished: false, repetitionStopped: false }];
   const done: Hypothesis[] = [];
   const decodeStarted = performance.now();

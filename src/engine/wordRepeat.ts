@@ -24,11 +24,22 @@ export function repeatsJustWritten(ids: readonly number[], token: number, decode
 
 const CHINESE = /\p{Script=Han}/u;
 
+/** Each piece's text, decoded once per decode function (generation.ts keeps one per tokenizer): decoding is slow. */
+const pieceTexts = new WeakMap<(ids: readonly number[]) => string, Map<number, string>>();
+
+function pieceText(id: number, decode: (ids: readonly number[]) => string): string {
+  let texts = pieceTexts.get(decode);
+  if (!texts) pieceTexts.set(decode, (texts = new Map()));
+  let text = texts.get(id);
+  if (text === undefined) texts.set(id, (text = decode([id]).trim()));
+  return text;
+}
+
 function samePiece(a: number, b: number, decode: (ids: readonly number[]) => string): boolean {
   if (a === b) return true;
-  const text = decode([a]).trim();
+  const text = pieceText(a, decode);
   // only Chinese: English pieces with and without the word-start mark differ ("▁the" after "ba" is no repeat)
-  return CHINESE.test(text) && text === decode([b]).trim();
+  return CHINESE.test(text) && text === pieceText(b, decode);
 }
 
 function sourceRepeats(source: string, text: string): boolean {
