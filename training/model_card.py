@@ -166,6 +166,7 @@ def run(cfg):
     base = read_json(base_path) if os.path.exists(base_path) else {}
     log = read_jsonl(os.path.join(run_dir, "log.jsonl")) if os.path.exists(os.path.join(run_dir, "log.jsonl")) else []
     dev_losses = [(r["step"], r["dev_loss"]) for r in log if "dev_loss" in r]
+    shown_losses = dev_losses[::4] + [d for d in dev_losses[-1:] if d not in dev_losses[::4]]  # every 4th, and the last
     pk, data_table = data_section(stats, pkgs)
     held = stats["held_out_sources"]
     vocab_table, tokenized = tokenizer_section(Tok())
@@ -287,7 +288,7 @@ bf16 autocast.
 |---|---|---|---|---|---|
 {chr(10).join(run_rows) or '| (no record) | | | | | |'}
 
-- Dev loss (no smoothing) at checkpoints: {', '.join(f'{s}: {l:.2f}' for s, l in dev_losses[::4] + dev_losses[-1:][:len(dev_losses) % 4 != 1]) or 'n/a'}.
+- Dev loss (no smoothing) at checkpoints: {', '.join(f'{s}: {l:.2f}' for s, l in shown_losses) or 'n/a'}.
 
 ## Quality
 

@@ -66,7 +66,8 @@ test('step 1, "Inspect a Sentence": the bundled model’s panel on the sample se
   assert.equal(await frame.locator('h1').textContent(), 'en-zh-transformer');
   const tokens = await frame.locator('.token-strip[data-stack="encoder"] .token').allTextContents();
   assert.match(tokens.join('').replace(/[\s␣▁]/g, ''), /Thecatsatonthematbecauseitwastired\./);
-  assert.equal(await frame.locator('rect.model-cell').count(), bundledModelShape().encoderLayers * bundledModelShape().heads);
+  const shape = bundledModelShape();
+  assert.equal(await frame.locator('rect.model-cell').count(), shape.encoderLayers * shape.heads);
   const panelArea = workbench.page.locator('.editor-group-container', { has: workbench.tab('Transformer Inspector') });
   await workbench.screenshotRegion('panel-model-view', [panelArea], 0);
   // A head in the heatmap, for the README.
