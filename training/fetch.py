@@ -1,9 +1,10 @@
 """Stage `fetch`: download the openly licensed translation sources and unpack them.
 
 Debian packages (sources.DEBIAN: LibreOffice, Chromium, Firefox ESR, Thunderbird): `apt-get download`
-+ `dpkg -x` (no installation) into work/root. npm package monaco-editor: `npm pack` + tar into
-work/npm. Each package's licence is read from its Debian copyright file (the Files: stanza that
-covers its strings) or its LICENSE, and must match the expected, permissive one. Versions and
++ `dpkg -x` (no installation) into work/root. npm packages (sources.NPM: monaco-editor, TypeScript,
+Node-RED, excalidraw, AG Grid, CLDR): `npm pack` + tar of their message files into work/npm. Each
+package's licence is read from its Debian copyright file (the Files: stanza that covers its strings)
+or its LICENSE and package.json, and must match the expected, permissive one. Versions and
 licences go to work/packages.json for the model card.
 """
 import glob
@@ -58,29 +59,43 @@ def fetch_debian(versions):
         versions[p] = fields
 
 
+def npm_licence_text(dest):
+    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md"):
+        path = os.path.join(dest, "package", name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                return name, f.read()
+    return None, None
+
+
 def fetch_npm(versions):
-    for name, (version, used, first_line) in NPM.items():
+    for name, (version, used, licence_line, paths) in NPM.items():
         dest = work(npm_dir(name))
-        tgz = work("npm", f"{name}-{version}.tgz")
+        tgz = work("npm", f"{name.replace('@', '').replace('/', '-')}-{version}.tgz")  # npm pack's file name
         os.makedirs(dest, exist_ok=True)
         if not os.path.exists(tgz):
             subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination", work("npm"), "--loglevel", "error"],
                            check=True, stdout=subprocess.DEVNULL)
-        # only the licence, the manifest and the ESM build (message calls + bundles) are needed
-        subprocess.run(["tar", "-xzf", tgz, "-C", dest, "package/LICENSE", "package/package.json", "package/esm"],
-                       check=True)
-        with open(os.path.join(dest, "package", "LICENSE"), encoding="utf-8") as f:
-            found = f.readline().strip()
+        # only the licence, the manifest and the message files are needed
+        listing = subprocess.run(["tar", "-tzf", tgz], capture_output=True, text=True, check=True).stdout.split()
+        members = ["package/package.json"] + [f"package/{p}" for p in paths]
+        licences = [m for m in listing if re.fullmatch(r"package/LICEN[CS]E(\.\w+)?", m)]
+        subprocess.run(["tar", "-xzf", tgz, "-C", dest] + licences + members, check=True)
+        for m in members:
+            if not os.path.exists(os.path.join(dest, m)):
+                raise SystemExit(f"fetch: {name}@{version}: {m} is not in the package")
         with open(os.path.join(dest, "package", "package.json"), encoding="utf-8") as f:
             manifest = json.load(f)
-        if found != first_line or used not in PERMISSIVE:
-            raise SystemExit(f"fetch: {name}: LICENSE starts {found!r}, expected {first_line!r}")
-        if manifest["version"] != version or manifest.get("license") != used:
+        if manifest["version"] != version or manifest.get("license") != used or used not in PERMISSIVE:
             raise SystemExit(f"fetch: {name}: package.json says {manifest['version']} / {manifest.get('license')}")
+        file_name, text = npm_licence_text(dest)
+        if licence_line is not None and (text is None or licence_line not in text):
+            raise SystemExit(f"fetch: {name}: {file_name or 'no LICENSE file'} lacks {licence_line!r}; check it before use")
         with open(tgz, "rb") as f:
             sha = hashlib.sha256(f.read()).hexdigest()
+        found = f"{file_name}: {licence_line}" if licence_line else f"package.json license: {used} (no LICENSE file)"
         versions[name] = {"package": name, "version": version, "architecture": "all", "file": os.path.basename(tgz),
-                          "licence": used, "source": "npm", "sha256": sha, "copyright": f"LICENSE: {found}"}
+                          "licence": used, "source": "npm", "sha256": sha, "copyright": found}
 
 
 def run():

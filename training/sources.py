@@ -1,4 +1,5 @@
-"""Software translations besides LibreOffice: Chromium, Firefox ESR, Thunderbird, monaco-editor.
+"""Software translations besides LibreOffice: Chromium, Firefox ESR, Thunderbird, monaco-editor (the
+npm packages of npm_sources.py are listed here too).
 
 fetch.py downloads and licence-checks the packages listed here; prepare.py calls extract_all()
 and clean(). Rows are {"en", "zh", "src": "<kind>:<group>"}; the group (a .grd file plus message
@@ -12,6 +13,7 @@ import re
 import zipfile
 
 import l10n_formats as L
+import npm_sources
 
 # Debian package -> (licence used, copyright Files: stanza covering its strings, that stanza's License:)
 DEBIAN = {
@@ -24,14 +26,29 @@ DEBIAN = {
     "firefox-esr-l10n-zh-cn": ("MPL-2.0", "*", "MPL-2.0"),
     "thunderbird": ("MPL-2.0", "*", "MPL-2.0 or GPL-2 or LGPL-2.1"),  # tri-licensed: taken as MPL-2.0
     "thunderbird-l10n-zh-cn": ("MPL-2.0", "thunderbird-l10n/*", "MPL-2.0 or GPL-2 or LGPL-2.1"),  # tri-licensed since 140.12
+    # everyday text for the tokenizer only (everyday.py): WordNet glosses, jieba's word frequencies
+    "wordnet-base": ("WordNet3.0", "*", "WordNet3.0"),
+    "python3-jieba": ("Expat", "*", "Expat"),
 }
-# npm package -> (version, licence, first line of its LICENSE file)
-NPM = {"monaco-editor": ("0.57.0", "MIT", "The MIT License (MIT)")}
-PERMISSIVE = {"MPL-2.0", "BSD-3-clause", "MIT"}
+# npm package -> (version, licence, a line its LICENSE file must hold (None: the package ships none, so
+# package.json's "license" alone), the package's paths that are unpacked)
+NPM = {
+    "monaco-editor": ("0.57.0", "MIT", "The MIT License (MIT)", ["esm"]),
+    "typescript": ("5.9.3", "Apache-2.0", "Apache License", ["lib/typescript.js", "lib/zh-cn"]),
+    "@node-red/editor-client": ("5.0.7", "Apache-2.0", "Apache License", ["locales"]),
+    "@node-red/nodes": ("5.0.7", "Apache-2.0", "Apache License", ["locales"]),
+    "@node-red/runtime": ("5.0.7", "Apache-2.0", "Apache License", ["locales"]),
+    "@excalidraw/excalidraw": ("0.18.1", "MIT", None, ["dist/prod"]),
+    "@ag-grid-community/locale": ("36.2.0", "MIT", "The MIT License", ["dist/package"]),
+    "cldr-annotations-full": ("48.2.0", "Unicode-3.0", "UNICODE LICENSE V3", ["annotations/en", "annotations/zh"]),
+    "cldr-annotations-derived-full": ("48.2.0", "Unicode-3.0", "UNICODE LICENSE V3",
+                                      ["annotationsDerived/en", "annotationsDerived/zh"]),
+}
+PERMISSIVE = {"MPL-2.0", "BSD-3-clause", "MIT", "Expat", "Apache-2.0", "Unicode-3.0", "WordNet3.0"}
 
 # Out-of-domain test source: never in train/dev/test, written to work/data/ood.jsonl.
 OOD_KINDS = {"monaco"}
-KINDS = ["chromium", "firefox", "thunderbird", "monaco"]
+KINDS = ["chromium", "firefox", "thunderbird", "monaco"] + npm_sources.KINDS
 
 CHROMIUM = "usr/lib/chromium/locales"
 MOZILLA = {
@@ -182,6 +199,7 @@ def extract_all(root, work_dir):
     for kind in ("firefox", "thunderbird"):
         rows += extract_mozilla(root, kind, skipped[kind])
     rows += extract_monaco(work_dir, skipped["monaco"])
+    rows += npm_sources.extract_all(work_dir, skipped)
     return rows, skipped
 
 
