@@ -1,4 +1,7 @@
-"""Stage `tokenizer`: joint English+Chinese SentencePiece Unigram model (12k pieces) -> tokenizer.json.
+"""Stage `tokenizer`: joint English+Chinese SentencePiece Unigram model (24k pieces) -> tokenizer.json.
+
+Its corpus is both sides of the training pairs plus everyday English and Chinese (everyday.py), so common
+words outside software text stay whole.
 
 Ids are fixed: <pad>=0, </s>=1, <unk>=2, >>en<<=3, >>zh<<=4 (user-defined symbols), then pieces.
 Text is normalised by common.normalize() (NFC + whitespace collapse + strip) before
@@ -13,29 +16,36 @@ import subprocess
 
 import sentencepiece as spm
 
+import everyday
+
 from common import HERE, REPO, EOS_ID, LANG_IDS, LANG_TOKENS, PAD_ID, UNK_ID, normalize, read_jsonl, work, write_json
 
 SPM_PREFIX = "spm"
 # Joint en+zh pieces: vocab_study.py measured 8k-32k on held-out text (README, "Tokenizer").
-DEFAULT_VOCAB_SIZE = 12000
+DEFAULT_VOCAB_SIZE = 24000
 
 
 def spm_path():
     return work("tokenizer", SPM_PREFIX + ".model")
 
 
-def write_corpus(path, rows):
+def write_corpus(path, rows, everyday_share=0.0):
+    """Both sides of the pairs, plus everyday text adding `everyday_share` × their characters per language."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    extra = everyday.corpus_lines(everyday_share, sum(len(r["en"]) for r in rows), sum(len(r["zh"]) for r in rows))
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:
             f.write(r["en"] + "\n" + r["zh"] + "\n")
+        for line in extra:
+            f.write(line + "\n")
     return path
 
 
-def train(vocab_size=DEFAULT_VOCAB_SIZE, model_type="unigram", prefix=None, corpus=None):
-    """Trains sentencepiece on the training split (both languages); returns the .model path."""
+def train(vocab_size=DEFAULT_VOCAB_SIZE, model_type="unigram", prefix=None, corpus=None, everyday_share=0.0):
+    """Trains sentencepiece on the training split (both languages) plus everyday text; returns the .model path."""
     prefix = prefix or work("tokenizer", SPM_PREFIX)
-    corpus = corpus or write_corpus(work("tokenizer", "corpus.txt"), read_jsonl(work("data", "train.jsonl")))
+    corpus = corpus or write_corpus(work("tokenizer", "corpus.txt"), read_jsonl(work("data", "train.jsonl")),
+                                    everyday_share)
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
     spm.SentencePieceTrainer.train(
         input=corpus, model_prefix=prefix, model_type=model_type,
@@ -137,7 +147,7 @@ def node_check(model_dir):
 
 def run(cfg):
     size = cfg.get("vocab_size", DEFAULT_VOCAB_SIZE)
-    train(size)
+    train(size, everyday_share=cfg.get("everyday_share", 0.0))
     with open(work("tokenizer", "vocab_size.txt"), "w") as f:
         f.write(f"{size}\n")  # config.get() warns when a config with another size would use this one
     to_tokenizer_json(work("tokenizer"), cfg["max_pos"])

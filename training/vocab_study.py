@@ -1,12 +1,16 @@
 """Vocabulary-size study for the joint en+zh sentencepiece tokenizer (not a recipe stage).
 
 usage: /usr/bin/python3 training/vocab_study.py [--sizes 8000,12000,16000,24000,32000] [--bpe 12000,16000]
+                                                [--everyday 0,0.5]
 
 Trains tokenizers with tokenizer.train()'s settings on work/data/train.jsonl into work/vocab-study/
 and measures them on held-out text: the in-domain test split, the out-of-domain monaco-editor set
 (ood.jsonl) and eval/software.tsv. English: pieces per whitespace word; Chinese: pieces per 10
 characters (non-space) and per word (jieba segmentation, when python3-jieba is installed).
-Also: <unk> rate, pieces per sentence, pieces seen < 10 times in training, and the model's
+Everyday text (everyday.py) can be mixed into the tokenizer's corpus (--everyday: its characters as a
+share of the parallel text's); held-out WordNet sentences (English pieces per word) and held-out jieba
+dictionary words (Chinese pieces per word, weighted by frequency; share of the 500 most frequent kept
+whole) measure how everyday words fare. Also: <unk> rate, pieces per sentence, pieces seen < 10 times in training, and the model's
 parameters and relative compute for the `full` architecture. Writes results.json and report.md.
 """
 import argparse
@@ -20,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sentencepiece as spm  # noqa: E402
 
 import config  # noqa: E402
+import everyday  # noqa: E402
 import tokenizer  # noqa: E402
 from common import HERE, UNK_ID, has_cjk, normalize, read_jsonl, work, write_json  # noqa: E402
 
@@ -92,6 +97,15 @@ def measure(sp, sets, cfg, train_counts):
         "unused_in_train": sum(1 for i in range(5, sp.get_piece_size()) if train_counts[i] == 0),
         "params": param_count(cfg, sp.get_piece_size()),
     }
+    en = everyday.wordnet_sentences()["held_out"]
+    zh = everyday.jieba_words()["held_out"]
+    # a word on its own gets the line-start '▁' that it does not have inside a Chinese sentence
+    zh_len = [len(sp.encode(w)) - (sp.encode(w)[0] == bare) for w, _ in zh]
+    res["everyday"] = {
+        "en_pieces_per_word": sum(len(sp.encode(t)) for t in en) / sum(len(t.split()) for t in en),
+        "zh_pieces_per_word": sum(f * n for (_, f), n in zip(zh, zh_len)) / sum(f for _, f in zh),
+        "zh_top500_whole": sum(n == 1 for n in zh_len[:500]) / 500,
+    }
     res["examples"] = {t: sp.encode(normalize(t), out_type=str) for t in EXAMPLES}
     return res
 
@@ -99,8 +113,9 @@ def measure(sp, sets, cfg, train_counts):
 def report(results, base):
     lines = ["| tokenizer | test en pcs/word | test zh pcs/10 chars | test zh pcs/word | ood en pcs/word | "
              "ood zh pcs/10 chars | ood zh pcs/word | software en / zh-10 | unk/1k (test, ood) | "
-             "lone ▁ /100 en words (test) | rare pieces (<10 in train) | params | compute per pair vs 8k (test, ood) |",
-             "|" + "---|" * 13]
+             "lone ▁ /100 en words (test) | rare pieces (<10 in train) | params | compute per pair vs 8k (test, ood) | "
+             "everyday en pcs/word | everyday zh pcs/word | top-500 zh words whole |",
+             "|" + "---|" * 16]
     for name, r in results.items():
         t, o, s, v = r["test"], r["ood"], r["software"], r["vocab"]
         lines.append(
@@ -112,7 +127,8 @@ def report(results, base):
             f"{t['en_bare_space_per_100_words']:.1f} | "
             f"{v['rare_lt10_in_train']:,} ({100 * v['rare_lt10_in_train'] / v['size']:.0f}%) | "
             f"{v['params'] / 1e6:.2f} M | {t['flops_per_pair'] / base['test']['flops_per_pair']:.2f}, "
-            f"{o['flops_per_pair'] / base['ood']['flops_per_pair']:.2f} |")
+            f"{o['flops_per_pair'] / base['ood']['flops_per_pair']:.2f} | {r['everyday']['en_pieces_per_word']:.3f} | "
+            f"{r['everyday']['zh_pieces_per_word']:.3f} | {100 * r['everyday']['zh_top500_whole']:.0f}% |")
     lines += ["", "| tokenizer | sentence | pieces |", "|---|---|---|"]
     for name, r in results.items():
         for text, pcs in r["examples"].items():
@@ -124,15 +140,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="8000,12000,16000,24000,32000")
     ap.add_argument("--bpe", default="12000,16000", help="BPE sizes to compare (comma-separated, empty for none)")
+    ap.add_argument("--everyday", default="0", help="everyday-text shares to try with each size (comma-separated)")
     a = ap.parse_args()
     cfg = config.FULL
     train_rows = read_jsonl(work("data", "train.jsonl"))
-    corpus = tokenizer.write_corpus(os.path.join(OUT, "corpus.txt"), train_rows)
     sets = held_out_sets()
-    runs = [("unigram", int(s)) for s in a.sizes.split(",") if s] + [("bpe", int(s)) for s in a.bpe.split(",") if s]
+    shares = [float(x) for x in a.everyday.split(",")]
+    runs = [("unigram", int(s), e) for s in a.sizes.split(",") if s for e in shares]
+    runs += [("bpe", int(s), e) for s in a.bpe.split(",") if s for e in shares]
     results = {}
-    for kind, size in runs:
-        name = f"{kind}-{size // 1000}k"
+    for kind, size, share in runs:
+        name = f"{kind}-{size // 1000}k" + (f"+everyday{share:g}" if share else "")
+        corpus = tokenizer.write_corpus(os.path.join(OUT, f"corpus-{share:g}.txt"), train_rows, share)
         t = time.time()
         path = tokenizer.train(size, kind, os.path.join(OUT, name), corpus)
         secs = time.time() - t
