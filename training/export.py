@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from common import EOS_ID, LANG_TOKENS, PAD_ID, work, write_json
-from onnx_tools import merge_decoders
+from onnx_tools import merge_decoders, share_transposed_weights
 from tokenizer import Tok, to_tokenizer_json
 from train import DECODER_START_ID, load_model
 
@@ -144,7 +144,8 @@ def run(cfg):
     tmp_dir = os.path.join(cfg["run_dir"], "onnx")
     enc, dec, past = export_onnx(model, cfg["dec_layers"], cfg["heads"], cfg["d_model"], tmp_dir)
     shutil.copy(enc, os.path.join(onnx_dir, "encoder_model.onnx"))
-    merged = merge_decoders(onnx.load(dec), onnx.load(past))
+    # the tied output projection is stored once (a Transpose of the embedding): keeps a larger vocabulary under 50 MB
+    merged = share_transposed_weights(merge_decoders(onnx.load(dec), onnx.load(past)))
     onnx.save(merged, os.path.join(onnx_dir, "decoder_model_merged.onnx"))
     write_configs(cfg, out_dir, tok.vocab_size)
     to_tokenizer_json(out_dir, cfg["max_pos"])

@@ -172,3 +172,37 @@ def merge_decoders(decoder: onnx.ModelProto, decoder_with_past: onnx.ModelProto)
     merged.ir_version = max(no_past_model.ir_version, with_past_model.ir_version)
     onnx.checker.check_model(merged)
     return merged
+
+
+def share_transposed_weights(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Stores a tied weight once: an outer-graph initializer that is another one transposed (the
+    exporter's constant-folded copy of a tied embedding, [V, d] -> [d, V]) becomes a Transpose node of
+    the original, which onnxruntime folds back at load time. Halves the unembedding's share of the file.
+    Works in place and returns the model."""
+    graph = model.graph
+
+    def gathered(g):  # tables read by Gather (embeddings) stay stored; the MatMul side is derived
+        for n in g.node:
+            if n.op_type == "Gather":
+                yield n.input[0]
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    yield from gathered(a.g)
+    keep = set(gathered(graph))
+    by_shape = {}
+    for t in graph.initializer:
+        if len(t.dims) == 2:
+            by_shape.setdefault(tuple(t.dims), []).append(t)
+    replaced = []
+    for t in list(graph.initializer):
+        if len(t.dims) != 2 or t.dims[0] == t.dims[1] or t.name in keep:
+            continue
+        arr = numpy_helper.to_array(t)
+        for other in by_shape.get((t.dims[1], t.dims[0]), []):
+            if other.name not in replaced and (numpy_helper.to_array(other).T == arr).all():
+                graph.initializer.remove(t)
+                graph.node.insert(0, helper.make_node("Transpose", [other.name], [t.name], name=f"tied::{t.name}",
+                                                      perm=[1, 0]))
+                replaced.append(t.name)
+                break
+    return model
