@@ -243,13 +243,19 @@ export function modelOutputFetches(runtime: StackRuntime): string[] {
   return names;
 }
 
-/** What an inspection fetches: those outputs and the probes, the FFN activations unless they wait. */
+/**
+ * What an inspection fetches: those outputs and the probes, the FFN activations unless they wait.
+ * Never the queries, keys and values: `qkvFetches` adds them to the runs that ask (every output
+ * fetched is copied out of onnxruntime, and Q/K/V are as large as the attention at 256 tokens).
+ */
 export function inspectionFetches(runtime: StackRuntime, { ffn }: { ffn: boolean }): string[] {
-  const probes = [...runtime.probeOutputs].filter(([key]) => ffn || !isFfnKey(key)).map(([, name]) => name);
+  const probes = [...runtime.probeOutputs].filter(([key]) => !isQkvKey(key) && (ffn || !isFfnKey(key))).map(([, name]) => name);
   return [...new Set([...probes, ...modelOutputFetches(runtime)])];
 }
 
 const isFfnKey = (key: string) => key.startsWith('ffn.');
+/** `q.self.0`, `k.…`, `v.…` and fetched scale factors `scale.self.0.1` (probeKeys in graph/instrument.ts). */
+const isQkvKey = (key: string) => /^(?:q|k|v|scale)\./.test(key);
 
 /**
  * Each stack's FFN width, learned from the first run that fetched the activations (the warm-up at

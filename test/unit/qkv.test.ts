@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/engine/engine';
+import { inspectionFetches } from '../../src/engine/inspector';
+import { disposeModel, loadModel } from '../../src/engine/loadedModel';
+import { qkvFetches } from '../../src/engine/qkv';
 import type { Inspection, QkvGroup, Tensor } from '../../src/protocol/inspection';
 import { bundledModelPath } from '../../src/engine/bundledModel';
 import { fixture, maxAbsDifference, reference } from './fixtures';
@@ -131,3 +134,24 @@ describe('the step-by-step view’s Q/K/V of one layer, from that layer’s inpu
     });
   }
 });
+
+describe('what an inspection fetches', () => {
+  for (const { name, folder } of [{ name: 'marian-tiny', folder: fixture('marian-tiny') }, { name: 'bert-tiny', folder: fixture('bert-tiny') }, { name: 'bundled en-zh', folder: bundledModelPath()! }]) {
+    it(`${name}: no queries, keys or values unless asked (each fetched output is copied out of onnxruntime)`, async () => {
+      const model = await loadModel(folder);
+      try {
+        for (const runtime of model.stacks) {
+          const fetched = new Set(inspectionFetches(runtime, { ffn: true }));
+          const qkv = (['self', 'cross'] as const).flatMap((kind) => qkvFetches(runtime, kind));
+          assert.ok(qkv.length >= 3 * runtime.probes.attention.length, `${runtime.stack}: every block has Q/K/V outputs (${qkv.length})`);
+          assert.deepEqual(qkv.filter((output) => fetched.has(output)), [], `${runtime.stack}: fetched by every inspection`);
+          const attention = runtime.probes.attention.map((probe) => runtime.probeOutputs.get(`${probe.kind}.${probe.layer}`)!);
+          assert.deepEqual(attention.filter((output) => !fetched.has(output)), [], `${runtime.stack}: attention not fetched`);
+        }
+      } finally {
+        await disposeModel(model);
+      }
+    });
+  }
+});
+
