@@ -36,14 +36,29 @@ export interface TokenCase {
   readonly input: { source: Encoded; target?: Encoded };
 }
 
+/**
+ * The first `count` tokens of an encoding, keeping its leading and trailing special tokens (language
+ * token, </s>): cutting the text instead can land a token short where a whole word is one piece.
+ */
+function firstTokens(encoded: Encoded, count: number): Encoded {
+  const { tokens } = encoded;
+  let lead = 0;
+  while (lead < tokens.length && tokens[lead].special) lead++;
+  let trail = 0;
+  while (trail < tokens.length - lead && tokens[tokens.length - 1 - trail].special) trail++;
+  const body = tokens.slice(lead, tokens.length - trail).slice(0, count - lead - trail);
+  const kept = [...tokens.slice(0, lead), ...body, ...tokens.slice(tokens.length - trail)];
+  return { tokens: kept, text: encoded.text.slice(0, body.at(-1)?.end ?? 0) };
+}
+
 /** Inputs of exactly `tokens` tokens per stack (the decoder gets Chinese prose of the same length). */
 export function tokenCase(model: LoadedModel, tokens: number): TokenCase {
   const notices: string[] = [];
-  const source = encodeWithinLimit(model, atLeast(ENGLISH_PROSE, tokens * 12), tokens, true, notices, 'zh');
+  const source = firstTokens(encodeWithinLimit(model, atLeast(ENGLISH_PROSE, tokens * 12), tokens + 16, true, notices, 'zh'), tokens);
   let target: Encoded | undefined;
   if (model.spec.family === 'encoder-decoder') {
     const start = configNumber(model.spec.config, 'decoder_start_token_id') ?? 0;
-    const body = encodeWithinLimit(model, atLeast(CHINESE_PROSE, tokens * 6), tokens - 1, false, notices, undefined, false);
+    const body = firstTokens(encodeWithinLimit(model, atLeast(CHINESE_PROSE, tokens * 6), tokens + 16, false, notices, undefined, false), tokens - 1);
     target = { text: body.text, tokens: [{ id: start, text: '<start>', start: 0, end: 0, special: true }, ...body.tokens] };
   }
   if (source.tokens.length !== tokens || (target && target.tokens.length !== tokens)) {
