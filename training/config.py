@@ -8,15 +8,15 @@ FULL = dict(
     name="full",
     vocab_size=24000,       # joint en+zh unigram (tokenizer.DEFAULT_VOCAB_SIZE); see vocab_study.py
     everyday_share=0.5,     # everyday text (everyday.py) in the tokenizer's corpus: 0.5 x the pairs' characters per language
-    # deep encoder, shallow decoder: 6+3 layers train at 93% of 3+3's tokens/s here (847 vs 915, 2 threads;
-    # the 12k-way output projection dominates) and decode as fast; 384-wide models ran at 550-620 tokens/s
+    # deep encoder, shallow decoder: 6+3 layers train at 93% of 3+3's tokens/s here (847 vs 915, 2 threads, 12k
+    # vocabulary; the output projection dominates) and decode as fast; 384-wide models ran at 550-620 tokens/s
     # and their decoder file would pass 50 MB
     d_model=256, heads=4, ffn_dim=1024, enc_layers=6, dec_layers=3, dropout=0.1,
     norm="pre",             # pre-LN: post-LN (the paper's) was still ignoring the source at step 1,050 here
     max_pos=256,            # sinusoid table size = max_position_embeddings
     max_len=128,            # training pairs with a longer side (in pieces, incl. specials) are dropped
     batch_tokens=1500,      # src+tgt tokens per batch, padding included (length-bucketed)
-    max_steps=12000,        # ~17M tokens (~5.5 epochs of both directions): ~6 h at ~850 tokens/s (2 idle CPU cores);
+    max_steps=12000,        # ~14M tokens (~5 epochs of both directions): ~5.5 h at ~725 tokens/s (2 idle CPU cores);
                             # run it in pieces with --minutes, each resumes from the last checkpoint
     warmup=400, lr_scale=0.35,  # lr = lr_scale * d^-0.5 * min(step^-0.5, step * warmup^-1.5)
     label_smoothing=0.1, adam_betas=(0.9, 0.98), adam_eps=1e-9,
