@@ -213,6 +213,10 @@ def run(cfg):
         for label, s, output, r in examples(run_dir, key):
             ex_lines.append(f"| {key} | {label} | {r['src']} | {output} | {r['ref']} | {s:.0f} |")
     default_steps = config.CONFIGS[cfg["name"]]["max_steps"]
+    cool = state.get("cooldown")
+    cooldown_text = (f"; its last {cool['to'] - cool['from']:,} steps (from step {cool['from']:,}) a cooldown, the learning "
+                     f"rate falling linearly from {cool['lr']:.2e} to zero (`run.py --cooldown`)") if cool else ""
+    steps_of = "steps" if cool else f"of {default_steps:,} planned steps"
     epochs = state["epoch"] + (state["batch"] / ((state["step"] - state["batch"]) / state["epoch"]) if state["epoch"] else 0)
     limited = f" (a sample of {cfg['eval_limit']} sentences per set)" if cfg.get("eval_limit") else ""
     md = f"""# en-zh-transformer — bundled English↔Chinese translation model
@@ -297,10 +301,10 @@ segmentation (`training/check_tokenizer.mjs`). Ids: `<pad>`=0, `</s>`=1, `<unk>`
 
 Both directions in every batch, length-bucketed batches of ≤{tcfg['batch_tokens']:,} tokens, label smoothing
 {tcfg['label_smoothing']}, Adam β=({tcfg['adam_betas'][0]}, {tcfg['adam_betas'][1]}), the paper's warm-up schedule
-({lr['warmup']} steps, scale {lr['lr_scale']}), dropout {tcfg['dropout']}. On an NVIDIA GPU the forward pass runs under
-bf16 autocast.
+({lr['warmup']} steps, scale {lr['lr_scale']}){cooldown_text}, dropout {tcfg['dropout']}. On an NVIDIA GPU the forward pass
+runs under bf16 autocast.
 
-{start}- **{state['step']:,} of {default_steps:,} planned steps** ({epochs:.1f} epochs, {state['tokens']:,} source+target tokens),
+{start}- **{state['step']:,} {steps_of}** ({epochs:.1f} epochs, {state['tokens']:,} source+target tokens),
   {state['wall'] / 3600:.1f} h of training wall time, PyTorch {torch.__version__}.
 - {'Trained in part on a GPU' if on_gpu else f'Trained on the CPU only ({cpu_name()}, 2 cores, shared with other work)'}; every invocation of the train stage:
 

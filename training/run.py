@@ -1,6 +1,6 @@
 """Transformer Inspector en<->zh model recipe.
 
-usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--out DIR] [--from-scratch] [--eval-limit N] STAGE [STAGE ...]
+usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--cooldown N] [--out DIR] [--from-scratch] [--eval-limit N] STAGE [STAGE ...]
 stages: fetch prepare tokenizer baseline train export quantize evaluate card parity | all
 """
 import argparse
@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--config", default="full", choices=sorted(config.CONFIGS))
     ap.add_argument("--steps", type=int, help="override max_steps (e.g. to train a resumed run longer)")
     ap.add_argument("--minutes", type=float, help="train: stop at the first checkpoint after M minutes (resume later)")
+    ap.add_argument("--cooldown", type=int, help="train: end the run with N steps whose learning rate falls linearly "
+                    "to zero (kept in the checkpoint: a cut-off cooldown resumes on the same line)")
     ap.add_argument("--out", help="export, quantize, evaluate, card and parity into DIR instead of the shipped model's "
                     "folder: to try a checkpoint before it replaces models/en-zh-transformer")
     ap.add_argument("--from-scratch", action="store_true", help="train: a new run starts from random weights, "
@@ -49,7 +51,7 @@ def main():
     ap.add_argument("stages", nargs="+", choices=STAGES + ["all"])
     a = ap.parse_args()
     out = os.path.abspath(a.out) if a.out else None
-    cfg = config.get(a.config, max_steps=a.steps, minutes=a.minutes, out_dir=out,
+    cfg = config.get(a.config, max_steps=a.steps, minutes=a.minutes, cooldown=a.cooldown, out_dir=out,
                      parity_path=os.path.join(out, "parity.json") if out else None, eval_limit=a.eval_limit)
     if a.from_scratch:
         cfg["init_from"] = None

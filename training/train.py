@@ -7,8 +7,11 @@ The checkpoint (run_dir/ckpt.pt) holds model, optimiser, step, data position and
 rerunning the stage resumes from it. Without a checkpoint, a run starts from cfg["init_from"]'s exported
 weights when set (warm_start.py; the full config's is the shipped model) or from random weights. Works on CPU (2 threads) or CUDA, picked automatically;
 on CUDA the forward pass runs under bf16 autocast (mixed precision; weights and Adam stay fp32).
-Every invocation appends its device, first and last step, tokens and wall time to run_dir/runs.jsonl;
+Every invocation records its device, first and last step, tokens and wall time in run_dir/runs.jsonl, rewritten
+at each checkpoint ("cut off" until the run ends), so a run killed without warning still leaves its record;
 cfg["minutes"] (run.py --minutes) stops it cleanly at a checkpoint after that much wall time.
+cfg["cooldown"] (run.py --cooldown N) ends the run with N steps whose learning rate falls linearly to zero from the
+schedule's value where they start; the checkpoint keeps where it started, so a cut-off cooldown resumes on the same line.
 """
 import hashlib
 import json
@@ -55,8 +58,12 @@ def record_run(cfg, dev, first_step, state, started, stopped_by):
            "threads": torch.get_num_threads(), "from_step": first_step, "to_step": state["step"],
            "tokens_total": state["tokens"], "wall_s": round(time.time() - started, 1), "stopped_by": stopped_by,
            "started_from": state.get("init", {}).get("from", "random weights")}
-    with open(os.path.join(cfg["run_dir"], "runs.jsonl"), "a") as f:
-        f.write(json.dumps(rec) + "\n")
+    path = os.path.join(cfg["run_dir"], "runs.jsonl")
+    rows = read_jsonl(path) if os.path.exists(path) else []
+    rows = [r for r in rows if r["started"] != rec["started"]] + [rec]  # this run's record replaces its last one
+    with open(path + ".tmp", "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    os.replace(path + ".tmp", path)
 
 
 def examples(split, tok, max_len):
@@ -113,7 +120,9 @@ def collate(data, batch, dev):
     return s.to(dev), (s != PAD_ID).long().to(dev), t_in.to(dev), t_out.to(dev)
 
 
-def lr_at(step, cfg):
+def lr_at(step, cfg, cooldown=None):
+    if cooldown and step > cooldown["from"]:
+        return cooldown["lr"] * max(cooldown["to"] - step, 0) / (cooldown["to"] - cooldown["from"])
     step = max(step, 1)
     return cfg["lr_scale"] * cfg["d_model"] ** -0.5 * min(step ** -0.5, step * cfg["warmup"] ** -1.5)
 
@@ -170,6 +179,12 @@ def run(cfg):
         print(f"train: new run from the weights of {json.dumps({k: v for k, v in state['init'].items() if k != 'history'})}", flush=True)
     # a run that starts from trained weights warms up again to a lower peak (config "continued_lr")
     sched = dict(cfg, **cfg["continued_lr"]) if state.get("init") else cfg
+    if cfg.get("cooldown") and "cooldown" not in state:
+        state["cooldown"] = {"from": state["step"], "to": state["step"] + cfg["cooldown"], "lr": lr_at(state["step"], sched)}
+    cooldown = state.get("cooldown")
+    max_steps = min(cfg["max_steps"], cooldown["to"]) if cooldown else cfg["max_steps"]
+    if cooldown:
+        print(f"train: cooldown from step {cooldown['from']} (lr {cooldown['lr']:.2e}) to zero at step {cooldown['to']}", flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {cfg['name']} on {dev}, {n_params:,} parameters, {len(train_data):,} examples", flush=True)
     model.train()
@@ -180,14 +195,14 @@ def run(cfg):
     terminated = []
     signal.signal(signal.SIGTERM, lambda *_: terminated.append(True))
     t0, win_tok, win_t = time.time(), 0, time.time()
-    while state["step"] < cfg["max_steps"] and stopped_by == "max_steps":
+    while state["step"] < max_steps and stopped_by == "max_steps":
         batches = make_batches(train_data, cfg["batch_tokens"], cfg["seed"] * 1000 + state["epoch"])
-        while state["batch"] < len(batches) and state["step"] < cfg["max_steps"]:
+        while state["batch"] < len(batches) and state["step"] < max_steps:
             s, sm, ti, to = collate(train_data, batches[state["batch"]], dev)
             state["step"] += 1
             state["batch"] += 1
             for g in opt.param_groups:
-                g["lr"] = lr_at(state["step"], sched)
+                g["lr"] = lr_at(state["step"], sched, cooldown)
             with autocast(dev):
                 logits = model(s, sm, ti)
             loss = loss_fn(logits.float(), to, cfg["label_smoothing"])
@@ -198,20 +213,21 @@ def run(cfg):
             state["tokens"] += ntok
             win_tok += ntok
             step = state["step"]
-            if step % 25 == 0 or step == cfg["max_steps"]:
+            if step % 25 == 0 or step == max_steps:
                 now = time.time()
                 rec = {"step": step, "epoch": state["epoch"], "loss": round(float(loss), 4),
-                       "lr": lr_at(step, sched), "tok_s": round(win_tok / (now - win_t), 1),
+                       "lr": lr_at(step, sched, cooldown), "tok_s": round(win_tok / (now - win_t), 1),
                        "wall": round(state["wall"] + now - t0, 1)}
                 win_tok, win_t = 0, now
                 if terminated:
                     stopped_by = "signal"
-                if step % cfg["ckpt_every"] == 0 or step == cfg["max_steps"] or terminated:
+                if step % cfg["ckpt_every"] == 0 or step == max_steps or terminated:
                     rec["dev_loss"] = round(dev_loss(model, dev_data, cfg, dev), 4)
                     state["wall"] += time.time() - t0
                     t0 = time.time()
                     save(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "cfg": cfg})
                     rec["saved"] = True
+                    record_run(cfg, dev, first_step, state, started, "cut off")
                     if deadline and time.time() > deadline and stopped_by == "max_steps":
                         stopped_by = "minutes"
                 print("train:", json.dumps(rec), flush=True)
