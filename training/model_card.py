@@ -193,9 +193,10 @@ def run(cfg):
               f"{init['old_layers'][0]}+{init['old_layers'][1]} layers, {init['old_vocab']:,}-piece vocabulary; see Training) "
               f"on the translations that {sources} ship") if init else \
         f"It was trained from scratch on the translations that {sources} ship"
+    n_added = init["new_layers"][0] - init["old_layers"][0] if init else 0
+    added = f", the {n_added} added encoder layers start as identities (zero output projections)" if n_added else ""
     start = (f"- **Started from the previously bundled model** (`{init['from']}`), not from random weights: its layers "
-             f"are copied, the {init['new_layers'][0] - init['old_layers'][0]} added encoder layers start as identities (zero "
-             f"output projections), and of the {tcfg['vocab_size']:,} pieces {init['pieces_copied_whole']:,} keep their old "
+             f"are copied{added}, and of the {tcfg['vocab_size']:,} pieces {init['pieces_copied_whole']:,} keep their old "
              f"embedding while the others start from the mean embedding of their text's old pieces (`training/warm_start.py`). "
              f"The learning rate warms up again over {lr['warmup']} steps to a lower peak (scale {lr['lr_scale']}).\n") if init else ""
     table_rows, judged = card_table(run_dir)
@@ -354,7 +355,7 @@ reference, sentence chrF, and a verdict where someone judged the output ({judged
 
 ## Known limits
 
-- {'Trained for fewer steps than planned: ' if state['step'] < default_steps else ''}{epochs:.1f} epochs of the data.
+- {'Trained for fewer steps than planned: ' if state['step'] < default_steps and not cool else 'Trained on 2 CPU cores for ' if not on_gpu else ''}{epochs:.1f} epochs of the data{'; the dev loss was still falling before the cooldown' if cool else ''}.
 - Small model: short UI strings and messages are the strong case; long sentences are best read as a gist.
 - Characters never seen in training become `<unk>`; Chinese input with rare characters suffers.
 - Placeholders (`%1`, `$name$`, `{{0}}`) are usually copied, not reliably.

@@ -240,7 +240,7 @@ def run(cfg):
             state["batch"] = 0
     state["wall"] += time.time() - t0
     save(ckpt_path, {"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "cfg": cfg})
-    record_run(cfg, dev, first_step, state, started, stopped_by)
+    record_run(cfg, dev, first_step, state, started, "cooldown end" if cooldown and state["step"] >= cooldown["to"] else stopped_by)
     print(f"train: {'done' if stopped_by == 'max_steps' else 'stopped (' + stopped_by + ')'}, {state['step']} steps, {state['wall'] / 60:.1f} min, "
           f"{state['tokens'] / max(state['wall'], 1e-9):.0f} tokens/s", flush=True)
 
