@@ -73,6 +73,23 @@ describe('bundled model parity with its training recipe', () => {
     assert.equal(words.map((token) => token.text).join(''), '打开文件。');
   });
 
+  // The decoder's output projection is the embedding, stored once as a Transpose outside the merged
+  // decoder's If branches: the lens head is cut out with it.
+  it('the decoder has a logit lens whose last row is the model’s own prediction', async () => {
+    assert.ok(model.info.observable.some((group) => group.name === 'decoder.logit-lens'), JSON.stringify(model.info.unobservable));
+    const inspection = await inspect(model, { text: 'Open the file.', target: '打开文件。' });
+    const decoder = inspection.stacks[1];
+    const lens = decoder.logitLens!;
+    assert.ok(lens, 'the inspection has the lens');
+    const [rows, tokens, k] = lens.dims;
+    assert.equal(rows, decoder.hiddenStates!.dims[0]);
+    const vocab = inspection.logits!.dims[1];
+    for (let t = 0; t < tokens; t++) {
+      const row = inspection.logits!.data.subarray(t * vocab, (t + 1) * vocab);
+      assert.equal(lens.ids[((rows - 1) * tokens + t) * k], row.indexOf(Math.max(...row)), `position ${t}`);
+    }
+  });
+
   // Not on every case: the greedy path can fall out of the beam (pruned on the running score, chosen on
   // the length-normalised one), as in any beam search; "Check your camera" is such a case.
   it('beam search scores better than greedy search on the cases overall and at least as well on 90% of them', async () => {

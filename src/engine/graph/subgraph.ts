@@ -2,7 +2,7 @@
 // engine already holds (a layer's input, the graph's inputs) and the weights they read.
 
 import { onnx } from 'onnx-proto';
-import { GraphScope } from './graphScope';
+import { GraphScope, type NodeRef } from './graphScope';
 import { int64 } from './onnxFile';
 
 export interface Cut {
@@ -23,9 +23,12 @@ export interface CutLimits {
 /**
  * The nodes computing `outputs` from the tensors `isBoundary` accepts and from weights, or
  * undefined when they need anything else, hold a subgraph (If, Loop) or pass the limits.
+ * In an If branch a weight may be computed outside it from constants (a tied output projection
+ * stored once as a Transpose of the embedding): those outer nodes come along, first.
  */
 export function cutSubgraph(scope: GraphScope, outputs: readonly string[], isBoundary: (tensor: string) => boolean, limits: CutLimits): Cut | undefined {
-  const nodes = new Map<number, onnx.INodeProto>();
+  // Keyed by scope depth (0: `scope`, 1: its parent…) and node index, so outer nodes sort first.
+  const nodes = new Map<string, { depth: number; index: number; node: onnx.INodeProto }>();
   const inputs: string[] = [];
   const initializers: onnx.ITensorProto[] = [];
   const seen = new Set<string>();
@@ -39,8 +42,8 @@ export function cutSubgraph(scope: GraphScope, outputs: readonly string[], isBou
       inputs.push(tensor);
       continue;
     }
-    const producer = scope.producer(tensor);
-    if (!producer) {
+    const found = producerInScopes(scope, tensor);
+    if (!found) {
       const initializer = scope.initializer(tensor);
       if (!initializer) return undefined;
       weightBytes += tensorBytes(initializer);
@@ -48,12 +51,27 @@ export function cutSubgraph(scope: GraphScope, outputs: readonly string[], isBou
       initializers.push(initializer);
       continue;
     }
-    if (producer.node.attribute?.some((attribute) => attribute.g || attribute.graphs?.length)) return undefined;
-    nodes.set(producer.index, producer.node);
+    const { node, index } = found.ref;
+    if (node.attribute?.some((attribute) => attribute.g || attribute.graphs?.length)) return undefined;
+    nodes.set(`${found.depth}:${index}`, { depth: found.depth, index, node });
     if (nodes.size > limits.maxNodes) return undefined;
-    for (const name of producer.node.input ?? []) if (name) pending.push(name);
+    for (const name of node.input ?? []) if (name) pending.push(name);
   }
-  return { nodes: [...nodes.entries()].sort(([a], [b]) => a - b).map(([, node]) => node), initializers, inputs };
+  const ordered = [...nodes.values()].sort((a, b) => b.depth - a.depth || a.index - b.index);
+  return { nodes: ordered.map((entry) => entry.node), initializers, inputs };
+}
+
+/** The node producing `tensor` in `scope`, or in an enclosing scope when it is a weight computed there. */
+function producerInScopes(scope: GraphScope, tensor: string): { ref: NodeRef; depth: number } | undefined {
+  const own = scope.producer(tensor);
+  if (own) return { ref: own, depth: 0 };
+  let outer = scope.parent;
+  for (let depth = 1; outer; depth += 1, outer = outer.parent) {
+    const ref = outer.producer(tensor);
+    // Only constants: an activation from outside is the caller's boundary or not computable here.
+    if (ref) return outer.isData(tensor) ? undefined : { ref, depth };
+  }
+  return undefined;
 }
 
 function tensorBytes(tensor: onnx.ITensorProto): number {
