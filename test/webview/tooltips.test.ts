@@ -178,6 +178,8 @@ test('a matrix wider and taller than the panel scrolls with its row and column l
     const stuck = await host.page.locator('svg.matrix-axes').getAttribute('data-stuck');
     assert.match(stuck ?? '', /^[1-9]\d*,[1-9]\d*$/);
     const cornerCovers = await host.page.evaluate(() => {
+      // The page scrolls too (toolbar and token strips above the view): bring the view's top into the window.
+      window.scrollBy(0, document.querySelector('.view-area')!.getBoundingClientRect().top);
       const corner = document.querySelector('g.corner rect.sticky-backdrop')!.getBoundingClientRect();
       const hit = document.elementFromPoint(corner.left + corner.width / 2, corner.top + corner.height / 2);
       return hit?.matches('g.corner rect.sticky-backdrop') ?? false;
