@@ -23,6 +23,7 @@ import { runFetching } from './sessionRun';
 export const DEFAULT_MAX_TOKENS = 512;
 /** Logits beyond this many values (tokens × vocabulary) are left out of an inspection. */
 const MAX_LOGIT_VALUES = 4_000_000;
+const LOGITS = 'logits';
 
 export interface InspectRequest {
   readonly text: string;
@@ -117,7 +118,12 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     });
     const deferred = new Set(group.filter((runtime) => input.activationsView === 'on-demand' && FFN_WIDTHS.has(runtime)));
     const qkvFetchList = input.qkv ? group.flatMap((runtime) => KINDS.flatMap((kind) => qkvFetches(runtime, kind))) : [];
-    const fetches = [...new Set([...group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })), ...qkvFetchList])];
+    const fetched = [...new Set([...group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })), ...qkvFetchList])];
+    // The last stack of a run reads the logits; ones the inspection would leave out are not copied out of onnxruntime.
+    const last = group.at(-1)!;
+    const skipLogits = logitsLeftOut(last, tokensOf(last).length);
+    if (skipLogits && fetched.includes(LOGITS)) notices.push(skipLogits);
+    const fetches = skipLogits ? fetched.filter((name) => name !== LOGITS) : fetched;
     const outputs = await runFetching(first.session, feeds, fetches);
     timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
     const valueOf = layerInputValues(group, outputs, feeds);
@@ -135,7 +141,11 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
       }
       if (input.qkv) qkv.push(...KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => assembleQkv(runtime, kind, outputs)));
     }
-    if (outputs.logits) logits = logitsOf(outputs.logits, notices);
+    if (outputs[LOGITS]) {
+      logits = logitsOf(outputs[LOGITS], notices);
+      const dims = outputs[LOGITS].dims;
+      if (dims.length === 3 && dims[1] === tokensOf(last).length) LOGITS_WIDTHS.set(last, dims[2]);
+    }
   }
   timingsMs.total = performance.now() - started;
   const qkvGroups = model.stacks.flatMap((runtime) => KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => attentionGroupKey(model.spec.family, runtime.stack, kind)));
@@ -343,10 +353,24 @@ function stackInspection(runtime: StackRuntime, tokens: Token[], outputs: ort.In
 
 function logitsOf(tensor: ort.Tensor, notices: string[]): Tensor | undefined {
   if (tensor.size > MAX_LOGIT_VALUES) {
-    notices.push(`Logits left out: ${tensor.dims.join('×')} values is more than ${MAX_LOGIT_VALUES.toLocaleString('en')}.`);
+    notices.push(logitsNotice(tensor.dims.join('×')));
     return undefined;
   }
   return unbatched(tensor);
+}
+
+const logitsNotice = (dims: string) => `Logits left out: ${dims} values is more than ${MAX_LOGIT_VALUES.toLocaleString('en')}.`;
+
+/**
+ * Each stack's vocabulary width, learned from a run whose logits had one row per token (the warm-up at
+ * load): a classifier's logits ([batch, labels]) never enter it.
+ */
+const LOGITS_WIDTHS = new WeakMap<StackRuntime, number>();
+
+/** The notice when `tokens` rows of this stack's logits would be too many to keep; else undefined. */
+export function logitsLeftOut(runtime: StackRuntime, tokens: number): string | undefined {
+  const vocab = LOGITS_WIDTHS.get(runtime);
+  return vocab !== undefined && tokens * vocab > MAX_LOGIT_VALUES ? logitsNotice(`1×${tokens}×${vocab}`) : undefined;
 }
 
 /** The paper's figure of this model: stacks, layers, the attention blocks of a layer, widths, norm placement. */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bundledModelPath } from '../../src/engine/bundledModel';
 import { generate } from '../../src/engine/generation';
-import { encodeWithinLimit, inspect } from '../../src/engine/inspector';
+import { encodeWithinLimit, inspect, logitsLeftOut } from '../../src/engine/inspector';
 import { disposeModel, LoadedModel, loadModel } from '../../src/engine/loadedModel';
 import { REPO_ROOT } from './fixtures';
 
@@ -87,6 +87,30 @@ describe('bundled model parity with its training recipe', () => {
     for (let t = 0; t < tokens; t++) {
       const row = inspection.logits!.data.subarray(t * vocab, (t + 1) * vocab);
       assert.equal(lens.ids[((rows - 1) * tokens + t) * k], row.indexOf(Math.max(...row)), `position ${t}`);
+    }
+  });
+
+  it('logits it would leave out (tokens × 24,000 over 4 M values) are not copied out of onnxruntime, and say so', async () => {
+    const decoder = model.stacks.find((runtime) => runtime.stack === 'decoder')!;
+    await inspect(model, { text: 'Open the file.', target: '打开文件。' }); // learns the logits' width
+    assert.equal(logitsLeftOut(decoder, 100), undefined, '100 × 24,000 = 2.4 M values are kept');
+    const target = Array.from({ length: 200 }, (_, i) => String(i % 10)).join(' ');
+    const fetchedByDecoder: string[][] = [];
+    const run = decoder.session.run.bind(decoder.session);
+    decoder.session.run = ((feeds: never, fetches: never) => {
+      fetchedByDecoder.push([...(fetches as string[])]);
+      return run(feeds, fetches);
+    }) as typeof decoder.session.run;
+    try {
+      const inspection = await inspect(model, { text: 'Open the file.', target });
+      const tokens = inspection.stacks[1].tokens.length;
+      assert.ok(tokens * 24000 > 4_000_000, `${tokens} decoder tokens`);
+      assert.equal(inspection.logits, undefined);
+      assert.ok(inspection.notices.includes(`Logits left out: 1×${tokens}×24000 values is more than 4,000,000.`), inspection.notices.join(' | '));
+      assert.ok(fetchedByDecoder.length > 0 && fetchedByDecoder.every((names) => !names.includes('logits')), JSON.stringify(fetchedByDecoder.map((names) => names.length)));
+      assert.equal(inspection.attention.find((group) => group.stack === 'decoder' && group.kind === 'self')!.tensor.dims.at(-1), tokens, 'the rest of the inspection is there');
+    } finally {
+      decoder.session.run = run;
     }
   });
 
