@@ -355,7 +355,7 @@ reference, sentence chrF, and a verdict where someone judged the output ({judged
 
 ## Known limits
 
-- {'Trained for fewer steps than planned: ' if state['step'] < default_steps and not cool else 'Trained on 2 CPU cores for ' if not on_gpu else ''}{epochs:.1f} epochs of the data{'; the dev loss was still falling before the cooldown' if cool else ''}.
+- {'Trained for fewer steps than planned: ' if state['step'] < default_steps and not cool else 'Trained on the CPU for ' if not on_gpu else ''}{epochs:.1f} epochs of the data{'; the dev loss was still falling before the cooldown' if cool else ''}.
 - Small model: short UI strings and messages are the strong case; long sentences are best read as a gist.
 - Characters never seen in training become `<unk>`; Chinese input with rare characters suffers.
 - Placeholders (`%1`, `$name$`, `{{0}}`) are usually copied, not reliably.

@@ -121,9 +121,9 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
     const fetched = [...new Set([...group.flatMap((runtime) => inspectionFetches(runtime, { ffn: !deferred.has(runtime) })), ...qkvFetchList])];
     // The last stack of a run reads the logits; ones the inspection would leave out are not copied out of onnxruntime.
     const last = group.at(-1)!;
-    const skipLogits = logitsLeftOut(last, tokensOf(last).length);
-    if (skipLogits && fetched.includes(LOGITS)) notices.push(skipLogits);
-    const fetches = skipLogits ? fetched.filter((name) => name !== LOGITS) : fetched;
+    const leftOut = fetched.includes(LOGITS) ? logitsLeftOut(last, tokensOf(last).length) : undefined;
+    if (leftOut) notices.push(leftOut);
+    const fetches = leftOut ? fetched.filter((name) => name !== LOGITS) : fetched;
     const outputs = await runFetching(first.session, feeds, fetches);
     timingsMs[group.map((runtime) => runtime.stack).join('+')] = performance.now() - runStarted;
     const valueOf = layerInputValues(group, outputs, feeds);
