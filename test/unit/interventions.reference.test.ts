@@ -4,8 +4,12 @@
 // states and logits; marian-tiny also a greedy translation with three heads off.
 
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { onnx } from 'onnx-proto';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../src/engine/engine';
+import { instrument } from '../../src/engine/graph/instrument';
+import { readOnnxFile } from '../../src/engine/graph/onnxFile';
 import { generate } from '../../src/engine/generation';
 import { inspectTokens } from '../../src/engine/inspector';
 import { disposeModel, LoadedModel, loadModel } from '../../src/engine/loadedModel';
@@ -149,4 +153,24 @@ describe('marian-tiny: translation with heads switched off', () => {
       }
     });
   }
+});
+
+describe('the head mask costs one node a block', () => {
+  // Every inspection runs the mask: the rows are read once per graph (Reshape, Split), then one Mul a block.
+  const maskNodes = (nodes: readonly onnx.INodeProto[]) => nodes.filter((node) => node.name?.includes('/head_mask') && node.opType !== 'Constant').map((node) => node.opType);
+  it('bert-tiny: a Reshape and a Split for the graph, a Mul for each of its 2 blocks', () => {
+    const instrumented = instrument(readOnnxFile(path.join(fixture('bert-tiny'), 'onnx', 'model.onnx')));
+    assert.equal(instrumented.maskBlocks, 2);
+    assert.deepEqual(maskNodes(onnx.ModelProto.decode(instrumented.bytes).graph!.node!).sort(), ['Mul', 'Mul', 'Reshape', 'Split']);
+  });
+  it('marian-tiny merged decoder: each branch reads its rows once', () => {
+    const instrumented = instrument(readOnnxFile(path.join(fixture('marian-tiny'), 'onnx', 'decoder_model_merged.onnx')));
+    const ifNode = onnx.ModelProto.decode(instrumented.bytes).graph!.node!.find((node) => node.opType === 'If')!;
+    for (const branch of ifNode.attribute!) {
+      const rows = maskNodes(branch.g!.node!.filter((node) => node.name?.includes('/head_mask_rows/')));
+      assert.deepEqual(rows.sort(), ['Reshape', 'Split'], branch.name!);
+      // Blocks whose layout the graph does not state view the product as [B, N, S, ·] first: still one Mul each.
+      assert.equal(maskNodes(branch.g!.node!).filter((op) => op === 'Mul').length, instrumented.maskBlocks, branch.name!);
+    }
+  });
 });

@@ -74,11 +74,27 @@ function rankOf(scope: GraphScope, tensor: string, depth: number): number | unde
 }
 
 /**
+ * The mask's rows, one [1, heads, 1, 1] tensor per block, from one Reshape and one Split of the input:
+ * two nodes for the whole graph instead of a Gather and a Reshape per block (small nodes cost more than
+ * their arithmetic at short inputs). `nodes` go before any node that reads a row.
+ */
+export function maskRows(blocks: number, prefix: string, opset: number): { nodes: onnx.NodeProto[]; rows: string[] } {
+  const writer = new NodeWriter(`${prefix}/head_mask_rows`, opset);
+  const shaped = writer.add('Reshape', [HEAD_MASK_INPUT, writer.ints([blocks, -1, 1, 1])]);
+  if (blocks === 1) return { nodes: writer.nodes, rows: [shaped] };
+  // Equal parts by the number of outputs; opset 18 on says how many by an attribute.
+  const split = opset >= 18 ? [intAttribute('num_outputs', blocks)] : [];
+  const rows = writer.addMany('Split', [shaped], blocks, [intAttribute('axis', 0), ...split]);
+  return { nodes: writer.nodes, rows };
+}
+
+/**
  * Makes every node in `nodes` that produces one of `targets` (block i of the mask: its position in
  * that list; see headMaskTargets) write to a new name, and appends the nodes that give the original
- * name the masked values; nothing downstream changes. Returns whether any was found.
+ * name the masked values, reading block i's row from `rows` (see maskRows); nothing downstream
+ * changes. Returns whether any was found.
  */
-export function maskHeads(nodes: onnx.INodeProto[], targets: readonly MaskTarget[], prefix: string, opset: number, elemType: (tensor: string) => number): boolean {
+export function maskHeads(nodes: onnx.INodeProto[], targets: readonly MaskTarget[], rows: readonly string[], prefix: string, opset: number, elemType: (tensor: string) => number): boolean {
   let found = false;
   for (let at = 0; at < nodes.length; at++) {
     const node = nodes[at];
@@ -87,13 +103,12 @@ export function maskHeads(nodes: onnx.INodeProto[], targets: readonly MaskTarget
     const masked = node.output![0];
     const raw = `${masked}/unmasked`;
     const writer = new NodeWriter(`${prefix}/head_mask_${block}`, opset);
-    const row = writer.add('Gather', [HEAD_MASK_INPUT, writer.ints([block])]);
-    const rowAsFloat = writer.add('Reshape', [row, writer.ints([1, -1, 1, 1])]);
+    const row = rows[block];
     // fp16 (or double) probabilities: the mask is fed as float32 and cast to their type.
     const type = elemType(masked);
-    const perHead = type === onnx.TensorProto.DataType.FLOAT ? rowAsFloat : writer.add('Cast', [rowAsFloat], [intAttribute('to', type)]);
+    const perHead = type === onnx.TensorProto.DataType.FLOAT ? row : writer.add('Cast', [row], [intAttribute('to', type)]);
     if (targets[block].heads4d) {
-      // [B, N, S, ·] · [1, N, 1, 1]: three nodes a block; these small nodes cost more than their arithmetic at short inputs.
+      // [B, N, S, ·] · [1, N, 1, 1]: one node a block.
       writer.add('Mul', [raw, perHead], [], masked);
     } else {
       // Either layout, [B, N, S, ·] or heads merged into the batch [B·N, S, ·], viewed as [B, N, S, ·].

@@ -7,7 +7,7 @@ import { GraphScope } from './graphScope';
 import { OnnxFile } from './onnxFile';
 import { buildLensHead, LENS_TOP_K } from './lensHead';
 import { openFusedAttention } from './fusedAttention';
-import { headMaskInput, headMaskTargets, maskHeads } from './headMask';
+import { headMaskInput, headMaskTargets, maskHeads, maskRows } from './headMask';
 import type { ScaleFactor } from './attentionChecks';
 import { findGraphStacks, findStackProbes, QkvProbe, StackProbes } from './probeFinder';
 import { lengthDelimited, readFields } from './protoWire';
@@ -106,10 +106,17 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
   const maskTargets = headMaskTargets(scope, mask.tensors);
   // The masked tensors are among the original nodes or the nodes that opened up a fused one.
   const replacements = new Map(fused);
+  const rows = maskRows(mask.tensors.length, 'inspector_mask', file.opset);
+  let masked = false;
   file.graph.node.forEach((node, index) => {
     const nodes = [...(fused.get(index) ?? [node])];
-    if (maskHeads(nodes, maskTargets, `inspector_mask/${index}`, file.opset, (tensor) => scope.elemType(tensor))) replacements.set(index, nodes);
+    if (maskHeads(nodes, maskTargets, rows.rows, `inspector_mask/${index}`, file.opset, (tensor) => scope.elemType(tensor))) {
+      replacements.set(index, nodes);
+      masked = true;
+    }
   });
+  // The rows read only the graph's input: they go first.
+  if (masked) replacements.set(0, [...rows.nodes, ...(replacements.get(0) ?? [file.graph.node[0]])]);
   const added: Uint8Array[] = [];
   const addedNames = new Set<string>();
   // The cross-attention of a graph holding both stacks reads the encoder's output, a hidden state too.
@@ -189,8 +196,12 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
   // Both branches mask the same blocks with the same rows.
   const mask = maskRowsOf([{ probes }]);
   const branchTensors = (keys: ReadonlyMap<ProbeKey, string>) => probes.attention.map((probe) => keys.get(`${probe.kind}.${probe.layer}`)!);
-  maskHeads(thenGraph.node!, headMaskTargets(thenScope, branchTensors(thenKeys)), 'inspector_mask/then', file.opset, (tensor) => thenScope.elemType(tensor));
-  maskHeads(elseGraph.node!, headMaskTargets(elseScope, branchTensors(elseKeys)), 'inspector_mask/else', file.opset, (tensor) => elseScope.elemType(tensor));
+  const maskBranch = (graph: onnx.IGraphProto, branchScope: GraphScope, keys: ReadonlyMap<ProbeKey, string>, prefix: string) => {
+    const rows = maskRows(mask.tensors.length, prefix, file.opset);
+    if (maskHeads(graph.node!, headMaskTargets(branchScope, branchTensors(keys)), rows.rows, prefix, file.opset, (tensor) => branchScope.elemType(tensor))) graph.node!.unshift(...rows.nodes);
+  };
+  maskBranch(thenGraph, thenScope, thenKeys, 'inspector_mask/then');
+  maskBranch(elseGraph, elseScope, elseKeys, 'inspector_mask/else');
   const replacement = new Map([[index, [node]]]);
   // The head of the no-cache branch reads the same hidden states the inspection reports.
   const logitsPosition = original.output?.indexOf(LOGITS) ?? -1;
