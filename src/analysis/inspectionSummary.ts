@@ -6,6 +6,7 @@ import type { AttentionGroupSummary, FfnUnit, HeadQkv, InspectionSummary, LayerS
 import { THUMBNAIL_SIZE } from '../protocol/panelData';
 import { headMean, headSlice, layerSlice, rollout, thumbnails } from './attentionMath';
 import { pca2 } from './pca';
+import { layerData } from './layerStack';
 
 export function summarize(inspection: Inspection, id: string): InspectionSummary {
   const groups: AttentionGroupSummary[] = inspection.attention.map((group) => {
@@ -57,7 +58,7 @@ function summarizeStack(stack: StackInspection): StackSummary {
   const norms = new Float32Array(layers * tokens);
   const stats: LayerStats[] = [];
   for (let layer = 0; layer < layers; layer++) {
-    const slice = hidden.data.subarray(layer * tokens * width, (layer + 1) * tokens * width);
+    const slice = layerData(hidden, layer);
     let sum = 0;
     let squares = 0;
     let maxAbs = 0;
@@ -90,7 +91,7 @@ export function stackProjection(stack: StackInspection): StackProjection {
   const projection = new Float32Array(layers * tokens * 2);
   const explained: [number, number][] = [];
   for (let layer = 0; layer < layers; layer++) {
-    const { coords, explained: ratio } = pca2(hidden.data.subarray(layer * tokens * width, (layer + 1) * tokens * width), tokens, width);
+    const { coords, explained: ratio } = pca2(layerData(hidden, layer), tokens, width);
     alignSigns(coords, layer > 0 ? projection.subarray((layer - 1) * tokens * 2, layer * tokens * 2) : undefined);
     projection.set(coords, layer * tokens * 2);
     explained.push([ratio[0], ratio[1]]);
@@ -117,7 +118,8 @@ function nearest(inspection: Inspection, params: PanelDataMethods['neighbors']['
   const hidden = inspection.stacks.find((stack) => stack.stack === params.stack)?.hiddenStates;
   if (!hidden) return [];
   const [, tokens, width] = hidden.dims;
-  const at = (token: number) => hidden.data.subarray((params.layer * tokens + token) * width, (params.layer * tokens + token + 1) * width);
+  const layer = layerData(hidden, params.layer);
+  const at = (token: number) => layer.subarray(token * width, (token + 1) * width);
   const norm = (vector: Float32Array) => {
     let sum = 0;
     for (let d = 0; d < width; d++) sum += vector[d] * vector[d];

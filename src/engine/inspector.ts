@@ -337,7 +337,8 @@ function attentionGroups(runtime: StackRuntime, outputs: ort.InferenceSession.On
 
 function stackInspection(runtime: StackRuntime, tokens: Token[], outputs: ort.InferenceSession.OnnxValueMapType, deferredFfnActivations?: DeferredFfnActivations): StackInspection {
   const hiddenKeys = runtime.probes.hiddenStates?.map((_, layer) => `hidden.${layer}`);
-  const hiddenStates = hiddenKeys ? stackLayers(probeTensors(runtime, outputs, hiddenKeys)) : undefined;
+  // Kept per layer like the attention: the panel's readers take a layer at a time (layerData).
+  const hiddenStates = hiddenKeys ? keepLayers(probeTensors(runtime, outputs, hiddenKeys)) : undefined;
   let embeddings: Tensor | undefined;
   if (runtime.probeOutputs.has('embedding')) {
     const raw = probeTensors(runtime, outputs, ['embedding'])[0];

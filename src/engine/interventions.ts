@@ -11,6 +11,7 @@ import { groupKeyOf, parseAblation } from './headAblation';
 import type { LoadedModel } from './loadedModel';
 import { LruCache } from './lruCache';
 import { softmax, topIndices } from '../analysis/sampling';
+import { layerData } from '../analysis/layerStack';
 
 const NEXT_TOKENS_IN_EFFECT = 5;
 
@@ -81,15 +82,17 @@ export function relativeShift(a: Tensor, b: Tensor): number[] {
   const [layers, tokens, hidden] = a.dims;
   const shift: number[] = [];
   for (let l = 0; l < layers; l++) {
+    const before = layerData(a, l);
+    const after = layerData(b, l);
     let sum = 0;
     for (let t = 0; t < tokens; t++) {
       let difference = 0;
       let norm = 0;
-      const base = (l * tokens + t) * hidden;
+      const base = t * hidden;
       for (let i = base; i < base + hidden; i++) {
-        const d = b.data[i] - a.data[i];
+        const d = after[i] - before[i];
         difference += d * d;
-        norm += a.data[i] * a.data[i];
+        norm += before[i] * before[i];
       }
       sum += Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-12);
     }
