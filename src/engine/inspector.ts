@@ -139,7 +139,7 @@ export async function inspectTokens(model: LoadedModel, input: TokenInput): Prom
         if (ablated) zeroSwitchedOff(group.tensor, group.stack, group.kind, ablated);
         attention.push(group);
       }
-      if (input.qkv) qkv.push(...KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind)).map((kind) => assembleQkv(runtime, kind, outputs)));
+      if (input.qkv) for (const kind of KINDS.filter((kind) => runtime.probes.qkv.some((probe) => probe.kind === kind))) qkv.push(await assembleQkv(runtime, kind, outputs, valueOf));
     }
     if (outputs[LOGITS]) {
       logits = logitsOf(outputs[LOGITS], notices);

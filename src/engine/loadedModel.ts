@@ -8,7 +8,7 @@ import { onnx } from 'onnx-proto';
 import type { ModelInfo, ObservableGroup, OnnxFileInfo, StackName } from '../protocol/inspection';
 import { EngineError, errorMessage } from './engineError';
 import { HEAD_MASK_INPUT } from './graph/headMask';
-import { instrument, ProbeKey } from './graph/instrument';
+import { instrument, InstrumentOptions, ProbeKey } from './graph/instrument';
 import { countParameters, OnnxFile, readOnnxFile } from './graph/onnxFile';
 import type { StackProbes } from './graph/probeFinder';
 import { InputSpec, inputSpecs } from './modelFeeds';
@@ -17,7 +17,7 @@ import { configNumber, ModelSpec, ModelVariant, OnnxRole, readModelFolder } from
 import { createSession, ProviderAttempt, providerDisplayName, SessionSettings } from './sessionFactory';
 import { TextTokenizer } from './textTokenizer';
 
-export interface LoadOptions extends SessionSettings {
+export interface LoadOptions extends SessionSettings, InstrumentOptions {
   readonly variant?: ModelVariant;
 }
 
@@ -124,7 +124,7 @@ async function openRuntime(
   const file = spec.files.get(role)!;
   progress(`Instrumenting ${path.basename(file)}`);
   const onnxFile = readOnnxFile(file);
-  const instrumented = instrumentOrRefuse(onnxFile);
+  const instrumented = instrumentOrRefuse(onnxFile, options);
   const fused = instrumented.stacks.some(({ probes }) => probes.unobservable.some((entry) => entry.what === 'attention probabilities'));
   if (instrumented.stacks.every(({ probes }) => probes.attention.length === 0) && !fused) {
     throw new EngineError(
@@ -171,9 +171,9 @@ async function openRuntime(
 }
 
 /** Instruments a decoded file; bytes that decode leniently but cannot be re-spliced are a broken file, not a bug. */
-function instrumentOrRefuse(onnxFile: OnnxFile): ReturnType<typeof instrument> {
+function instrumentOrRefuse(onnxFile: OnnxFile, options: InstrumentOptions): ReturnType<typeof instrument> {
   try {
-    return instrument(onnxFile);
+    return instrument(onnxFile, { qkvHeads: options.qkvHeads });
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw new EngineError('onnx-invalid', `${path.basename(onnxFile.path)} is not a well-formed ONNX file (${errorMessage(error)}); it may be corrupted.`);

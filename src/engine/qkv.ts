@@ -9,6 +9,7 @@ import type { QkvProbe } from './graph/probeFinder';
 import type { QkvHead } from './graph/qkvHeads';
 import type { StackRuntime } from './loadedModel';
 import { toFloat32 } from './modelFeeds';
+import { EngineError } from './engineError';
 import { createSession, SessionSettings } from './sessionFactory';
 import { runFetching } from './sessionRun';
 
@@ -40,8 +41,14 @@ export function openableQkvHeads(heads: readonly QkvHead[], externalDataFolder: 
  */
 export async function layerQkv(runtime: StackRuntime, kind: AttentionKind, layer: number, valueOf: (tensor: string) => ort.Tensor | undefined): Promise<QkvGroup | undefined> {
   const probe = runtime.probes.qkv.find((entry) => entry.kind === kind && entry.layer === layer);
-  const head = probe && runtime.qkvHeads.get(blockKey(probe));
-  if (!probe || !head) return undefined;
+  const found = probe && (await headLayer(runtime, probe, valueOf));
+  return found && groupOf(runtime, kind, [found]);
+}
+
+/** A block's Q/K/V from its head model; undefined where it has none or the run lacks one of its inputs. */
+async function headLayer(runtime: StackRuntime, probe: QkvProbe, valueOf: (tensor: string) => ort.Tensor | undefined): Promise<QkvLayer | undefined> {
+  const head = runtime.qkvHeads.get(blockKey(probe));
+  if (!head) return undefined;
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of head.inputs) {
     const value = valueOf(name);
@@ -50,8 +57,7 @@ export async function layerQkv(runtime: StackRuntime, kind: AttentionKind, layer
   }
   const outputs = await runFetching(await head.session(), feeds, head.outputs);
   // The head names its outputs as the graph does, not as the instrumented session's probe outputs.
-  const probeOutputs = new Map(qkvProbeKeys(probe));
-  return assembleQkv({ ...runtime, probeOutputs, probes: { ...runtime.probes, qkv: [probe] } }, kind, outputs);
+  return layerFrom(probe, outputs, new Map(qkvProbeKeys(probe)));
 }
 
 /** The run's values a head can read: the hidden states it fetched (by graph name) and its feeds. */
@@ -72,34 +78,60 @@ function probesOf(runtime: StackRuntime, kind: AttentionKind): QkvProbe[] {
   return runtime.probes.qkv.filter((probe) => probe.kind === kind);
 }
 
-/** The outputs one group's Q, K, V and their fetched scale factors come from. */
+/** Whether the block's Q, K and V are outputs of the instrumented graph (blocks with a head model are not). */
+const fromGraph = (runtime: StackRuntime, probe: QkvProbe) => runtime.probeOutputs.has(`q.${blockKey(probe)}`);
+
+/** The graph outputs one group's Q, K, V and their fetched scale factors come from (blocks without a head model). */
 export function qkvFetches(runtime: StackRuntime, kind: AttentionKind): string[] {
-  return probesOf(runtime, kind).flatMap((probe) => {
+  return probesOf(runtime, kind).filter((probe) => fromGraph(runtime, probe)).flatMap((probe) => {
     const parts = ['q', 'k', 'v'].map((part) => runtime.probeOutputs.get(`${part}.${blockKey(probe)}`)!);
     const fetched = scaleFactors(probe).flatMap((factor, i) => (factor.value === undefined ? [runtime.probeOutputs.get(scaleKey(blockKey(probe), i))!] : []));
     return [...parts, ...fetched];
   });
 }
 
-/** The group's Q, K, V from a run that fetched `qkvFetches`. */
-export function assembleQkv(runtime: StackRuntime, kind: AttentionKind, outputs: ort.InferenceSession.OnnxValueMapType): QkvGroup {
-  const layers = probesOf(runtime, kind).map((probe) => {
-    const key = blockKey(probe);
-    const factors = scaleFactors(probe).map((factor, i) => ({ ...factor, value: factor.value ?? toFloat32(outputs[runtime.probeOutputs.get(scaleKey(key, i))!])[0] }));
-    // Each factor multiplied (or divided) the values; the product says by how much in all.
-    const product = (list: typeof factors) => list.reduce((total, factor) => (factor.divide ? total / factor.value : total * factor.value), 1);
-    const queryFactors = factors.slice(0, probe.scaling.query.length);
-    const keyFactors = factors.slice(probe.scaling.query.length, probe.scaling.query.length + probe.scaling.key.length);
-    const fetch = (part: string) => outputs[runtime.probeOutputs.get(`${part}.${key}`)!];
-    return {
-      queries: heads(fetch('q'), false, 1 / product(queryFactors)),
-      keys: heads(fetch('k'), true, 1 / product(keyFactors)),
-      values: heads(fetch('v'), false, 1),
-      scale: product(factors),
-      queryScale: product(queryFactors),
-    };
-  });
-  const stack = (pick: (layer: (typeof layers)[number]) => Tensor) => stackTensors(layers.map(pick));
+/**
+ * The group's Q, K, V: from a run that fetched `qkvFetches`, and for the blocks with a head model
+ * from that model fed with the same run's layer inputs (`valueOf`).
+ */
+export async function assembleQkv(runtime: StackRuntime, kind: AttentionKind, outputs: ort.InferenceSession.OnnxValueMapType, valueOf: (tensor: string) => ort.Tensor | undefined): Promise<QkvGroup> {
+  const layers: QkvLayer[] = [];
+  for (const probe of probesOf(runtime, kind)) {
+    const layer = fromGraph(runtime, probe) ? layerFrom(probe, outputs, runtime.probeOutputs) : await headLayer(runtime, probe, valueOf);
+    if (!layer) throw new EngineError('internal', `${runtime.stack} ${blockKey(probe)}: its queries, keys and values are neither graph outputs nor computable from the run's layer inputs.`);
+    layers.push(layer);
+  }
+  return groupOf(runtime, kind, layers);
+}
+
+interface QkvLayer {
+  readonly queries: Tensor;
+  readonly keys: Tensor;
+  readonly values: Tensor;
+  readonly scale: number;
+  readonly queryScale: number;
+}
+
+/** One block's Q, K, V brought back to before the model's scaling; `names`: probe key → output name. */
+function layerFrom(probe: QkvProbe, outputs: ort.InferenceSession.OnnxValueMapType, names: ReadonlyMap<string, string>): QkvLayer {
+  const key = blockKey(probe);
+  const factors = scaleFactors(probe).map((factor, i) => ({ ...factor, value: factor.value ?? toFloat32(outputs[names.get(scaleKey(key, i))!])[0] }));
+  // Each factor multiplied (or divided) the values; the product says by how much in all.
+  const product = (list: typeof factors) => list.reduce((total, factor) => (factor.divide ? total / factor.value : total * factor.value), 1);
+  const queryFactors = factors.slice(0, probe.scaling.query.length);
+  const keyFactors = factors.slice(probe.scaling.query.length, probe.scaling.query.length + probe.scaling.key.length);
+  const fetch = (part: string) => outputs[names.get(`${part}.${key}`)!];
+  return {
+    queries: heads(fetch('q'), false, 1 / product(queryFactors)),
+    keys: heads(fetch('k'), true, 1 / product(keyFactors)),
+    values: heads(fetch('v'), false, 1),
+    scale: product(factors),
+    queryScale: product(queryFactors),
+  };
+}
+
+function groupOf(runtime: StackRuntime, kind: AttentionKind, layers: readonly QkvLayer[]): QkvGroup {
+  const stack = (pick: (layer: QkvLayer) => Tensor) => stackTensors(layers.map(pick));
   const queryScale = layers.map((layer) => layer.queryScale);
   return {
     stack: runtime.stack,

@@ -105,14 +105,19 @@ function layerOf(tensor: Tensor, layer: number): Float32Array {
 describe('the step-by-step view’s Q/K/V of one layer, from that layer’s input', () => {
   const cases = [...CASES.map(({ name }) => ({ name, folder: fixture(name) })), { name: 't5-tiny', folder: fixture('t5-tiny') }, { name: 'bundled en-zh', folder: bundledModelPath()! }];
   for (const { name, folder } of cases) {
-    it(`${name}: every block has its own small model, and it gives the full run's Q, K, V and scale`, async () => {
+    it(`${name}: every block has its own small model, and it gives the Q, K, V and scale the graph itself computes`, async () => {
       const engine = new Engine();
+      // The same model with every block's Q, K and V kept as graph outputs (no head models).
+      const graphOutputs = new Engine();
       try {
         await engine.load(folder);
+        await graphOutputs.load(folder, { qkvHeads: false });
         const text = name === 'bundled en-zh' ? 'Open the file in a new window.' : reference(name).text;
         const target = name === 'bundled en-zh' ? '在新窗口中打开文件。' : name === 't5-tiny' ? 'Hello world' : reference(name).target ?? (reference(name).decoder_input_ids ? 'Hello world' : undefined);
         const panel = await engine.inspect({ text, target, activationsView: 'on-demand' });
-        const full = await engine.inspect({ text, target, qkv: true });
+        const full = await graphOutputs.inspect({ text, target, qkv: true });
+        const fromHeads = await engine.inspect({ text, target, qkv: true });
+        assert.ok(graphOutputs.current().stacks.every((runtime) => runtime.qkvHeads.size === 0), 'qkvHeads: false cuts no head models');
         assert.ok(panel.deferredQkv?.layer, 'the panel inspection offers one layer at a time');
         for (const group of full.qkv!) {
           const groupKey = key(full, group);
@@ -127,9 +132,18 @@ describe('the step-by-step view’s Q/K/V of one layer, from that layer’s inpu
             assert.equal(one.scale[0], group.scale[layer]);
             assert.equal(one.queryScale?.[0], group.queryScale?.[layer]);
           }
+          // inspect --qkv on the default load takes every layer from the head models.
+          const whole = fromHeads.qkv!.find((entry) => key(fromHeads, entry) === groupKey)!;
+          for (const part of ['queries', 'keys', 'values'] as const) {
+            assert.deepEqual(whole[part].dims, group[part].dims);
+            const difference = maxAbsDifference(whole[part].data, group[part].data);
+            assert.ok(difference < 1e-5, `${groupKey} ${part} (inspect --qkv): ${difference}`);
+          }
+          assert.deepEqual(whole.scale, group.scale);
         }
       } finally {
         await engine.dispose();
+        await graphOutputs.dispose();
       }
     });
   }
@@ -138,7 +152,7 @@ describe('the step-by-step view’s Q/K/V of one layer, from that layer’s inpu
 describe('what an inspection fetches', () => {
   for (const { name, folder } of [{ name: 'marian-tiny', folder: fixture('marian-tiny') }, { name: 'bert-tiny', folder: fixture('bert-tiny') }, { name: 'bundled en-zh', folder: bundledModelPath()! }]) {
     it(`${name}: no queries, keys or values unless asked (each fetched output is copied out of onnxruntime)`, async () => {
-      const model = await loadModel(folder);
+      const model = await loadModel(folder, { qkvHeads: false });
       try {
         for (const runtime of model.stacks) {
           const fetched = new Set(inspectionFetches(runtime, { ffn: true }));
@@ -147,6 +161,21 @@ describe('what an inspection fetches', () => {
           assert.deepEqual(qkv.filter((output) => fetched.has(output)), [], `${runtime.stack}: fetched by every inspection`);
           const attention = runtime.probes.attention.map((probe) => runtime.probeOutputs.get(`${probe.kind}.${probe.layer}`)!);
           assert.deepEqual(attention.filter((output) => !fetched.has(output)), [], `${runtime.stack}: attention not fetched`);
+        }
+      } finally {
+        await disposeModel(model);
+      }
+    });
+
+    it(`${name}: blocks with their own Q/K/V model have no Q/K/V graph outputs (a graph output costs every run)`, async () => {
+      const model = await loadModel(folder);
+      try {
+        for (const runtime of model.stacks) {
+          assert.equal(runtime.qkvHeads.size, runtime.probes.qkv.length, `${runtime.stack}: a head model per block`);
+          assert.deepEqual([...runtime.probeOutputs.keys()].filter((key) => /^(?:q|k|v|scale)\./.test(key)), [], runtime.stack);
+          assert.deepEqual((['self', 'cross'] as const).flatMap((kind) => qkvFetches(runtime, kind)), []);
+          const graphOutputs = new Set(runtime.outputNames);
+          for (const probe of runtime.probes.qkv) assert.ok(!graphOutputs.has(probe.queries) && !graphOutputs.has(`inspector_probe:q.${probe.kind}.${probe.layer}`), `${runtime.stack} ${probe.kind}.${probe.layer}`);
         }
       } finally {
         await disposeModel(model);

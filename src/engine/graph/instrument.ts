@@ -77,14 +77,30 @@ export function scaleFactors(probe: QkvProbe): ScaleFactor[] {
 /** The probe key of a block's scale factor that is fetched (not a constant): `scale.self.0.1`. */
 export const scaleKey = (block: string, index: number) => `scale.${block}.${index}`;
 
-export function instrument(file: OnnxFile): InstrumentedModel {
+export interface InstrumentOptions {
+  /**
+   * Cut out each block's Q/K/V model where one can be (default). Those blocks' Q, K and V are then not
+   * graph outputs: a graph output cannot be computed in place, so each costs every run, fetched or not.
+   * `false` keeps every block's Q, K and V as graph outputs (what a model gets where no cut succeeds).
+   */
+  readonly qkvHeads?: boolean;
+}
+
+export function instrument(file: OnnxFile, options: InstrumentOptions = {}): InstrumentedModel {
   const opened = openFusedAttention(new GraphScope(file.graph), file.graph, file.opset);
   const scope = new GraphScope(opened?.graph ?? file.graph);
   const stacks = findGraphStacks(scope).map(({ stack, probes }) => ({ stack, probes: withKeptReasons(probes, opened?.kept ?? []) }));
+  const cutHeads = options.qkvHeads !== false;
   if (stacks.some(({ probes }) => probes.attention.length > 0) || !file.graph.node.some((node) => node.opType === 'If')) {
-    return { ...instrumentMainGraph(file, scope, stacks, opened?.replacements ?? new Map()), openedUp: opened?.opened ?? [] };
+    return { ...instrumentMainGraph(file, scope, stacks, opened?.replacements ?? new Map(), cutHeads), openedUp: opened?.opened ?? [] };
   }
-  return { ...(instrumentBranches(file, scope) ?? instrumentMainGraph(file, scope, stacks, new Map())), openedUp: [] };
+  return { ...(instrumentBranches(file, scope, cutHeads) ?? instrumentMainGraph(file, scope, stacks, new Map(), cutHeads)), openedUp: [] };
+}
+
+/** Probe keys of the Q, K, V and scale factors that the blocks' own models give instead of the graph. */
+function keysFromHeads(probes: StackProbes, heads: readonly QkvHead[]): Set<ProbeKey> {
+  const blocks = new Set(heads.map((head) => head.block));
+  return new Set(probes.qkv.filter((probe) => blocks.has(`${probe.kind}.${probe.layer}`)).flatMap((probe) => qkvProbeKeys(probe).map(([key]) => key)));
 }
 
 /** Says why fused attention that stays fused could not be opened up. */
@@ -101,7 +117,7 @@ function maskRowsOf(stacks: readonly { probes: StackProbes }[]): { tensors: stri
   return { tensors, rows };
 }
 
-function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>, fused: ReadonlyMap<number, readonly onnx.INodeProto[]>): Omit<InstrumentedModel, 'openedUp'> {
+function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnType<typeof findGraphStacks>, fused: ReadonlyMap<number, readonly onnx.INodeProto[]>, cutHeads: boolean): Omit<InstrumentedModel, 'openedUp'> {
   const mask = maskRowsOf(found);
   const maskTargets = headMaskTargets(scope, mask.tensors);
   // The masked tensors are among the original nodes or the nodes that opened up a fused one.
@@ -122,8 +138,11 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
   // The cross-attention of a graph holding both stacks reads the encoder's output, a hidden state too.
   const layerInputs = new Set(found.flatMap(({ probes }) => probes.hiddenStates ?? []));
   const stacks = found.map(({ stack, probes }, index): InstrumentedStack => {
+    const qkvHeads = cutHeads ? qkvHeadsOf(file, scope, probes, layerInputs) : [];
+    const fromHeads = keysFromHeads(probes, qkvHeads);
     const outputs = new Map<ProbeKey, string>();
     for (const [key, tensor] of probeKeys(probes)) {
+      if (fromHeads.has(key)) continue;
       outputs.set(key, tensor);
       if (scope.outputs.has(tensor) || addedNames.has(tensor)) continue;
       addedNames.add(tensor);
@@ -132,14 +151,14 @@ function instrumentMainGraph(file: OnnxFile, scope: GraphScope, found: ReturnTyp
     // The output head reads the last stack (the decoder of an encoder-decoder graph).
     const last = index === found.length - 1;
     const lensHead = last && probes.lensInput && scope.outputs.has(LOGITS) ? buildLensHead(file.model, scope, probes.lensInput, LOGITS, LENS_TOP_K) : undefined;
-    return { stack, lensHead, qkvHeads: qkvHeadsOf(file, scope, probes, layerInputs), outputs, probes, maskRows: mask.rows[index] };
+    return { stack, lensHead, qkvHeads, outputs, probes, maskRows: mask.rows[index] };
   });
   const inputs = mask.tensors.length > 0 ? [onnx.ValueInfoProto.encode(headMaskInput()).finish()] : [];
   return { bytes: spliceGraph(file.bytes, replacements, added, inputs), stacks, maskBlocks: mask.tensors.length };
 }
 
 /** Merged decoders: the same probe is taken from whichever branch runs. */
-function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<InstrumentedModel, 'openedUp'> | undefined {
+function instrumentBranches(file: OnnxFile, scope: GraphScope, cutHeads: boolean): Omit<InstrumentedModel, 'openedUp'> | undefined {
   const index = file.graph.node.findIndex((node) => node.opType === 'If');
   const original = file.graph.node[index];
   const node = onnx.NodeProto.decode(onnx.NodeProto.encode(original).finish());
@@ -156,12 +175,20 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
   if (thenProbes.attention.length === 0 && elseProbes.attention.length === 0) return undefined;
   const thenKeys = probeKeys(thenProbes);
   const elseKeys = probeKeys(elseProbes);
+  // A probe leaves the If where both branches have it; the inspection runs the no-cache branch.
+  const shown = (key: ProbeKey) => thenKeys.has(key) && elseKeys.has(key);
+  const hiddenStates = elseProbes.hiddenStates?.every((_, layer) => shown(`hidden.${layer}`)) ? elseProbes.hiddenStates : undefined;
+  // Cut before the heads are masked: the branch's node list changes then.
+  const candidates = elseProbes.qkv.filter((probe) => ['q', 'k', 'v'].every((part) => shown(`${part}.${probe.kind}.${probe.layer}`)));
+  const qkvHeads = cutHeads ? qkvHeadsOf(file, elseScope, { ...elseProbes, qkv: candidates, hiddenStates }, new Set(hiddenStates ?? [])) : [];
+  const fromHeads = keysFromHeads(elseProbes, qkvHeads);
+  const headBlocks = new Set(qkvHeads.map((head) => head.block));
 
   const outputs = new Map<ProbeKey, string>();
   const added: Uint8Array[] = [];
   for (const [key, thenTensor] of thenKeys) {
     const elseTensor = elseKeys.get(key);
-    if (!elseTensor) continue;
+    if (!elseTensor || fromHeads.has(key)) continue;
     const thenPosition = thenOutputs.findIndex((output) => output.name === thenTensor);
     if (thenPosition >= 0 && elseOutputs[thenPosition]?.name === elseTensor) {
       outputs.set(key, node.output[thenPosition]);
@@ -178,8 +205,8 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
   // Report what both branches can show; the caller runs the no-cache branch for inspection.
   const probes: StackProbes = {
     attention: elseProbes.attention.filter((probe) => outputs.has(`${probe.kind}.${probe.layer}`)),
-    qkv: elseProbes.qkv.filter((probe) => ['q', 'k', 'v'].every((part) => outputs.has(`${part}.${probe.kind}.${probe.layer}`))),
-    hiddenStates: elseProbes.hiddenStates?.every((_, layer) => outputs.has(`hidden.${layer}`)) ? elseProbes.hiddenStates : undefined,
+    qkv: candidates.filter((probe) => headBlocks.has(`${probe.kind}.${probe.layer}`) || ['q', 'k', 'v'].every((part) => outputs.has(`${part}.${probe.kind}.${probe.layer}`))),
+    hiddenStates,
     ffn: elseProbes.ffn?.every((_, layer) => outputs.has(`ffn.${layer}`)) ? elseProbes.ffn : undefined,
     lensInput: elseProbes.lensInput,
     preNorm: elseProbes.preNorm ?? thenProbes.preNorm,
@@ -191,8 +218,6 @@ function instrumentBranches(file: OnnxFile, scope: GraphScope): Omit<Instrumente
     scoreChecks: elseProbes.scoreChecks,
     unobservable: dedupe([...elseProbes.unobservable, ...thenProbes.unobservable]),
   };
-  // Cut before the heads are masked: the branch's node list changes then.
-  const qkvHeads = qkvHeadsOf(file, elseScope, probes, new Set(probes.hiddenStates ?? []));
   // Both branches mask the same blocks with the same rows.
   const mask = maskRowsOf([{ probes }]);
   const branchTensors = (keys: ReadonlyMap<ProbeKey, string>) => probes.attention.map((probe) => keys.get(`${probe.kind}.${probe.layer}`)!);
