@@ -62,14 +62,19 @@ async function headLayer(runtime: StackRuntime, probe: QkvProbe, valueOf: (tenso
 
 /** The run's values a head can read: the hidden states it fetched (by graph name) and its feeds. */
 export function layerInputValues(group: readonly StackRuntime[], outputs: ort.InferenceSession.OnnxValueMapType, feeds: ort.InferenceSession.FeedsType): (tensor: string) => ort.Tensor | undefined {
-  const byName = new Map<string, ort.Tensor>();
-  for (const runtime of group) {
-    runtime.probes.hiddenStates?.forEach((tensor, layer) => {
-      const value = outputs[runtime.probeOutputs.get(`hidden.${layer}`) ?? ''];
-      if (value) byName.set(tensor, value as ort.Tensor);
-    });
-  }
-  return (tensor) => byName.get(tensor) ?? (feeds[tensor] as ort.Tensor | undefined);
+  // Built on the first ask: most inspections never open the step-by-step view.
+  let byName: Map<string, ort.Tensor> | undefined;
+  const hiddenStatesByName = () => {
+    const found = new Map<string, ort.Tensor>();
+    for (const runtime of group) {
+      runtime.probes.hiddenStates?.forEach((tensor, layer) => {
+        const value = outputs[runtime.probeOutputs.get(`hidden.${layer}`) ?? ''];
+        if (value) found.set(tensor, value as ort.Tensor);
+      });
+    }
+    return found;
+  };
+  return (tensor) => (byName ??= hiddenStatesByName()).get(tensor) ?? (feeds[tensor] as ort.Tensor | undefined);
 }
 
 const blockKey = (probe: QkvProbe) => `${probe.kind}.${probe.layer}`;
