@@ -10,7 +10,8 @@ import { headSlice, layerSlice, thumbnails } from '../../src/analysis/attentionM
 import { layerData, LayerStack } from '../../src/analysis/layerStack';
 import { instrument } from '../../src/engine/graph/instrument';
 import { readOnnxFile } from '../../src/engine/graph/onnxFile';
-import { inspectionFetches, inspectTokens } from '../../src/engine/inspector';
+import { inspectionFetches } from '../../src/engine/fetchLists';
+import { inspectTokens } from '../../src/engine/inspector';
 import { buildFeeds } from '../../src/engine/modelFeeds';
 import { disposeModel, loadModel } from '../../src/engine/loadedModel';
 import { runFetching } from '../../src/engine/sessionRun';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Engine } from '../../src/engine/engine';
-import { inspectionFetches } from '../../src/engine/inspector';
+import { inspectionFetches } from '../../src/engine/fetchLists';
 import { disposeModel, loadModel } from '../../src/engine/loadedModel';
 import { qkvFetches } from '../../src/engine/qkv';
 import type { Inspection, QkvGroup, Tensor } from '../../src/protocol/inspection';
