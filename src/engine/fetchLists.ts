@@ -20,19 +20,9 @@ export function modelOutputFetches(runtime: StackRuntime): string[] {
  * fetched is copied out of onnxruntime, and Q/K/V are as large as the attention at 256 tokens).
  */
 export function inspectionFetches(runtime: StackRuntime, { ffn }: { ffn: boolean }): string[] {
-  // The same on every inspection: worked out once per session and FFN choice.
-  const known = FETCH_LISTS.get(runtime) ?? new Map<boolean, readonly string[]>();
-  FETCH_LISTS.set(runtime, known);
-  let list = known.get(ffn);
-  if (!list) {
-    const probes = [...runtime.probeOutputs].filter(([key]) => !isQkvKey(key) && (ffn || !isFfnKey(key))).map(([, name]) => name);
-    list = [...new Set([...probes, ...modelOutputFetches(runtime)])];
-    known.set(ffn, list);
-  }
-  return [...list];
+  const probes = [...runtime.probeOutputs].filter(([key]) => !isQkvKey(key) && (ffn || !isFfnKey(key))).map(([, name]) => name);
+  return [...new Set([...probes, ...modelOutputFetches(runtime)])];
 }
-
-const FETCH_LISTS = new WeakMap<StackRuntime, Map<boolean, readonly string[]>>();
 
 const isFfnKey = (key: string) => key.startsWith('ffn.');
 /** `q.self.0`, `k.…`, `v.…` and fetched scale factors `scale.self.0.1` (probeKeys in graph/instrument.ts). */

@@ -173,7 +173,7 @@ async function openRuntime(
 /** Instruments a decoded file; bytes that decode leniently but cannot be re-spliced are a broken file, not a bug. */
 function instrumentOrRefuse(onnxFile: OnnxFile, options: InstrumentOptions): ReturnType<typeof instrument> {
   try {
-    return instrument(onnxFile, { qkvHeads: options.qkvHeads });
+    return instrument(onnxFile, options);
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw new EngineError('onnx-invalid', `${path.basename(onnxFile.path)} is not a well-formed ONNX file (${errorMessage(error)}); it may be corrupted.`);

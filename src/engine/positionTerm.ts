@@ -9,7 +9,6 @@ import type { LoadedModel, StackRuntime } from './loadedModel';
 /** Models whose position ids start after the padding index (fairseq's convention). */
 const OFFSET_TWO = new Set(['roberta', 'xlm-roberta', 'camembert', 'bart', 'mbart', 'longformer']);
 const fits = new WeakMap<PositionTable, ReturnType<typeof sinusoidalFit>>();
-const lastTerms = new WeakMap<PositionTable, { rows: number; offset: number; term: PositionTerm }>();
 
 export function positionTermOf(model: LoadedModel, runtime: StackRuntime, tokens: number): PositionTerm | undefined {
   const table = runtime.probes.positions;
@@ -19,10 +18,7 @@ export function positionTermOf(model: LoadedModel, runtime: StackRuntime, tokens
   const rows = Math.max(0, Math.min(tokens, table.rows - offset));
   let fit = fits.get(table);
   if (!fit) fits.set(table, (fit = sinusoidalFit(table.data, table.rows, table.width)));
-  // The same rows as the last inspection of this table: the term it got (never modified).
-  const last = lastTerms.get(table);
-  if (last && last.rows === rows && last.offset === offset) return last.term;
-  const term: PositionTerm = {
+  return {
     added: { dims: [rows, table.width], data: table.data.slice(offset * table.width, (offset + rows) * table.width) },
     offset,
     embeddingScale: table.embeddingScale,
@@ -31,6 +27,4 @@ export function positionTermOf(model: LoadedModel, runtime: StackRuntime, tokens
     formulaDifference: fit.difference,
     tableRows: table.rows,
   };
-  lastTerms.set(table, { rows, offset, term });
-  return term;
 }
