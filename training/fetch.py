@@ -1,6 +1,6 @@
 """Stage `fetch`: download the openly licensed translation sources and unpack them.
 
-Debian packages (sources.DEBIAN: LibreOffice, Chromium, Firefox ESR, Thunderbird): `apt-get download`
+Debian packages (sources.DEBIAN: LibreOffice, Chromium, Firefox ESR, Thunderbird, developer tools): `apt-get download`
 + `dpkg -x` (no installation) into work/root. npm packages (sources.NPM: monaco-editor, TypeScript,
 Node-RED, excalidraw, AG Grid, CLDR): `npm pack` + tar of their message files into work/npm. Each
 package's licence is read from its Debian copyright file (the Files: stanza that covers its strings)
@@ -31,6 +31,13 @@ def copyright_licence(root, package, files):
     return None
 
 
+def granted_in_text(root, package, grant, used):
+    """For a copyright file that is not machine-readable: `used` when it holds the line `grant` and no GPL."""
+    with open(os.path.join(root, "usr/share/doc", package, "copyright"), encoding="utf-8") as f:
+        text = " ".join(f.read().split())
+    return used if grant in text and "General Public License" not in text else None
+
+
 def check_licence(name, used, found, expected):
     if found != expected:
         raise SystemExit(f"fetch: {name}: licence is {found!r}, expected {expected!r}; check it before use")
@@ -52,10 +59,14 @@ def fetch_debian(versions):
             fields[key.lower()] = out.stdout.strip()
         subprocess.run(["dpkg", "-x", deb, root], check=True)
         used, files, expected = DEBIAN[p]
-        found = copyright_licence(root, p, files)
-        check_licence(p, used, found, expected)
+        if files:
+            found = copyright_licence(root, p, files)
+            check_licence(p, used, found, expected)
+        else:
+            found = granted_in_text(root, p, expected, used)
+            check_licence(p, used, found, used)
         fields.update(file=os.path.basename(deb), licence=used, source="debian",
-                      copyright=f"Files: {files} -> License: {found}")
+                      copyright=f"Files: {files} -> License: {found}" if files else f"copyright text holds {expected!r}, no GPL")
         versions[p] = fields
 
 

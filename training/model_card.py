@@ -15,7 +15,9 @@ from tokenizer import Tok
 
 SOURCE_NAMES = {"ui": "LibreOffice UI", "help": "LibreOffice help", "chromium": "Chromium", "firefox": "Firefox ESR",
                 "thunderbird": "Thunderbird", "monaco": "monaco-editor (VS Code's editor)", "typescript": "TypeScript",
-                "nodered": "Node-RED", "excalidraw": "Excalidraw", "aggrid": "AG Grid", "cldr": "Unicode CLDR emoji names"}
+                "nodered": "Node-RED", "excalidraw": "Excalidraw", "aggrid": "AG Grid", "cldr": "Unicode CLDR emoji names",
+                "postgresql": "PostgreSQL", "django": "Django", "sphinx": "Sphinx", "notebook": "Jupyter Notebook",
+                "xkb": "xkeyboard-config (keyboard layouts)"}
 # How each source's pairs were aligned, and where they come from (what fetch.py / prepare.py do).
 ALIGNMENT = {
     "ui": "gettext catalogs of `libreoffice-l10n-zh-cn`: msgid → msgstr (msgctxt dropped, mnemonics `_`/`~`/`(_X)` removed)",
@@ -29,6 +31,11 @@ ALIGNMENT = {
     "excalidraw": "the `@excalidraw/excalidraw` npm package: its built `locales/en-*.js` against `locales/zh-CN-*.js` by key path (read by Node, `training/dump_locale.mjs`)",
     "aggrid": "the `@ag-grid-community/locale` npm package: `AG_GRID_LOCALE_EN` against `AG_GRID_LOCALE_CN` by key",
     "cldr": "the `cldr-annotations-full` npm package: every emoji's English name against its Chinese one (`tts`, e.g. cat face → 猫脸), and country names from the flags of `cldr-annotations-derived-full`",
+    "postgresql": "gettext catalogs (`*-15.mo`, zh_CN) of `postgresql-15` and `postgresql-client-15`: the server's and the command-line tools' messages and `--help` lines, msgid → msgstr",
+    "django": "gettext catalogs of `python3-django` (`zh_Hans`, the framework and its contrib apps: admin, auth …), msgid → msgstr",
+    "sphinx": "the gettext catalog `sphinx.mo` (zh_CN) of `sphinx-common`, msgid → msgstr",
+    "notebook": "`python3-notebook`'s zh_CN catalogs: `notebook.mo`, `nbui.mo` and the browser UI's `nbjs.json`, msgid → msgstr",
+    "xkb": "the gettext catalog `xkeyboard-config.mo` (zh_CN) of `xkb-data`: keyboard layout and option names, msgid → msgstr",
 }
 # The previously shipped model's scores (LibreOffice only, 8k vocabulary), the figures to beat.
 PREVIOUS = {"test.en-zh": 23.9, "test.zh-en": 43.0, "software.en-zh": 32.8, "software.zh-en": 56.4}

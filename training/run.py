@@ -1,6 +1,6 @@
 """Transformer Inspector en<->zh model recipe.
 
-usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--cooldown N] [--out DIR] [--from-scratch] [--eval-limit N] STAGE [STAGE ...]
+usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--cooldown N] [--out DIR] [--from-scratch] [--keep-vocab] [--eval-limit N] STAGE [STAGE ...]
 stages: fetch prepare tokenizer baseline train export quantize evaluate card parity | all
 """
 import argparse
@@ -47,6 +47,8 @@ def main():
                     "folder: to try a checkpoint before it replaces models/en-zh-transformer")
     ap.add_argument("--from-scratch", action="store_true", help="train: a new run starts from random weights, "
                     "not from the shipped model's")
+    ap.add_argument("--keep-vocab", action="store_true", help="tokenizer: rebuild the shipped model's vocabulary from "
+                    "its tokenizer.json instead of fitting a new one (a run continued on new data keeps every piece)")
     ap.add_argument("--eval-limit", type=int, help="evaluate: N sentences of each set, spread over it (a quick look)")
     ap.add_argument("stages", nargs="+", choices=STAGES + ["all"])
     a = ap.parse_args()
@@ -55,6 +57,7 @@ def main():
                      parity_path=os.path.join(out, "parity.json") if out else None, eval_limit=a.eval_limit)
     if a.from_scratch:
         cfg["init_from"] = None
+    cfg["keep_vocab"] = a.keep_vocab and cfg["init_from"] is not None
     for name in (STAGES if "all" in a.stages else a.stages):
         stage(name, cfg)
 

@@ -12,6 +12,7 @@ import os
 import re
 import zipfile
 
+import gettext_sources
 import l10n_formats as L
 import npm_sources
 
@@ -25,7 +26,15 @@ DEBIAN = {
     "firefox-esr": ("MPL-2.0", "*", "MPL-2.0"),                    # omni.ja, browser/omni.ja
     "firefox-esr-l10n-zh-cn": ("MPL-2.0", "*", "MPL-2.0"),
     "thunderbird": ("MPL-2.0", "*", "MPL-2.0 or GPL-2 or LGPL-2.1"),  # tri-licensed: taken as MPL-2.0
-    "thunderbird-l10n-zh-cn": ("MPL-2.0", "thunderbird-l10n/*", "MPL-2.0 or GPL-2 or LGPL-2.1"),  # tri-licensed since 140.12
+    "thunderbird-l10n-zh-cn": ("MPL-2.0", "thunderbird-l10n/*", "MPL-2.0"),  # MPL-2.0 alone since 153.8 (tri-licensed in 140.12)
+    # developer tools' gettext catalogs (gettext_sources.py)
+    "postgresql-15": ("PostgreSQL", "*", "PostgreSQL"),
+    "postgresql-client-15": ("PostgreSQL", "*", "PostgreSQL"),
+    "python3-django": ("BSD-3-Clause", "*", "BSD-3-Clause"),
+    "sphinx-common": ("BSD-2-clause", "*", "BSD-2-clause"),
+    "python3-notebook": ("BSD-3-clause", "*", "BSD-3-clause"),
+    # not machine-readable: the file must hold this MIT licence's grant and no GPL (its other notices are X11/HPND)
+    "xkb-data": ("MIT", None, "Permission is hereby granted, free of charge"),
     # everyday text for the tokenizer only (everyday.py): WordNet glosses, jieba's word frequencies
     "wordnet-base": ("WordNet3.0", "*", "WordNet3.0"),
     "python3-jieba": ("Expat", "*", "Expat"),
@@ -44,11 +53,12 @@ NPM = {
     "cldr-annotations-derived-full": ("48.2.0", "Unicode-3.0", "UNICODE LICENSE V3",
                                       ["annotationsDerived/en", "annotationsDerived/zh"]),
 }
-PERMISSIVE = {"MPL-2.0", "BSD-3-clause", "MIT", "Expat", "Apache-2.0", "Unicode-3.0", "WordNet3.0"}
+PERMISSIVE = {"MPL-2.0", "BSD-3-clause", "BSD-3-Clause", "BSD-2-clause", "MIT", "Expat", "Apache-2.0", "Unicode-3.0",
+              "WordNet3.0", "PostgreSQL"}
 
 # Out-of-domain test source: never in train/dev/test, written to work/data/ood.jsonl.
 OOD_KINDS = {"monaco"}
-KINDS = ["chromium", "firefox", "thunderbird", "monaco"] + npm_sources.KINDS
+KINDS = ["chromium", "firefox", "thunderbird", "monaco"] + npm_sources.KINDS + gettext_sources.KINDS
 
 CHROMIUM = "usr/lib/chromium/locales"
 MOZILLA = {
@@ -200,6 +210,7 @@ def extract_all(root, work_dir):
         rows += extract_mozilla(root, kind, skipped[kind])
     rows += extract_monaco(work_dir, skipped["monaco"])
     rows += npm_sources.extract_all(work_dir, skipped)
+    rows += gettext_sources.extract_all(root, skipped)
     return rows, skipped
 
 

@@ -18,7 +18,7 @@ import sentencepiece as spm
 
 import everyday
 
-from common import HERE, REPO, EOS_ID, LANG_IDS, LANG_TOKENS, PAD_ID, UNK_ID, normalize, read_jsonl, work, write_json
+from common import HERE, REPO, EOS_ID, LANG_IDS, LANG_TOKENS, PAD_ID, UNK_ID, normalize, read_json, read_jsonl, work, write_json
 
 SPM_PREFIX = "spm"
 # Joint en+zh pieces: vocab_study.py measured 8k-32k on held-out text (README, "Tokenizer").
@@ -56,6 +56,34 @@ def train(vocab_size=DEFAULT_VOCAB_SIZE, model_type="unigram", prefix=None, corp
         user_defined_symbols=[LANG_TOKENS["en"], LANG_TOKENS["zh"]],
         num_threads=2, seed_sentencepiece_size=200000, minloglevel=2,
     )
+    return prefix + ".model"
+
+
+def from_tokenizer_json(model_dir, prefix=None):
+    """Rebuilds spm.model from a shipped tokenizer.json (same pieces, scores and ids), so a run continued on new
+    data keeps the model's vocabulary exactly instead of refitting it; returns the .model path."""
+    from sentencepiece import sentencepiece_model_pb2 as pb
+    prefix = prefix or work("tokenizer", SPM_PREFIX)
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    vocab = read_json(os.path.join(model_dir, "tokenizer.json"))["model"]["vocab"]
+    rnd = random.Random(0)
+    words = [" ".join("".join(rnd.choices("abcdefghijklmnop", k=rnd.randint(2, 7))) for _ in range(12))
+             for _ in range(3000)]
+    seed = write_corpus(prefix + ".seed.txt", [{"en": w, "zh": w} for w in words])
+    train(vocab_size=300, prefix=prefix, corpus=seed)  # a throwaway fit, only for its trainer and normaliser specs
+    proto = pb.ModelProto()
+    with open(prefix + ".model", "rb") as f:
+        proto.ParseFromString(f.read())
+    kinds = {"<pad>": pb.ModelProto.SentencePiece.CONTROL, "</s>": pb.ModelProto.SentencePiece.CONTROL,
+             "<unk>": pb.ModelProto.SentencePiece.UNKNOWN, LANG_TOKENS["en"]: pb.ModelProto.SentencePiece.USER_DEFINED,
+             LANG_TOKENS["zh"]: pb.ModelProto.SentencePiece.USER_DEFINED}
+    del proto.pieces[:]
+    for piece, score in vocab:
+        proto.pieces.add(piece=piece, score=score, type=kinds.get(piece, pb.ModelProto.SentencePiece.NORMAL))
+    proto.trainer_spec.vocab_size = len(vocab)
+    with open(prefix + ".model", "wb") as f:
+        f.write(proto.SerializeToString())
+    os.remove(seed)
     return prefix + ".model"
 
 
@@ -147,7 +175,11 @@ def node_check(model_dir):
 
 def run(cfg):
     size = cfg.get("vocab_size", DEFAULT_VOCAB_SIZE)
-    train(size, everyday_share=cfg.get("everyday_share", 0.0))
+    if cfg.get("keep_vocab"):
+        from_tokenizer_json(cfg["init_from"])
+        size = Tok().vocab_size
+    else:
+        train(size, everyday_share=cfg.get("everyday_share", 0.0))
     with open(work("tokenizer", "vocab_size.txt"), "w") as f:
         f.write(f"{size}\n")  # config.get() warns when a config with another size would use this one
     to_tokenizer_json(work("tokenizer"), cfg["max_pos"])
