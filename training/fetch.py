@@ -31,11 +31,11 @@ def copyright_licence(root, package, files):
     return None
 
 
-def granted_in_text(root, package, grant, used):
-    """For a copyright file that is not machine-readable: `used` when it holds the line `grant` and no GPL."""
+def grants_without_gpl(root, package, grant):
+    """For a copyright file that is not machine-readable: it holds the line `grant` and names no GPL."""
     with open(os.path.join(root, "usr/share/doc", package, "copyright"), encoding="utf-8") as f:
         text = " ".join(f.read().split())
-    return used if grant in text and "General Public License" not in text else None
+    return grant in text and "General Public License" not in text
 
 
 def check_licence(name, used, found, expected):
@@ -62,9 +62,11 @@ def fetch_debian(versions):
         if files:
             found = copyright_licence(root, p, files)
             check_licence(p, used, found, expected)
-        else:
-            found = granted_in_text(root, p, expected, used)
+        elif grants_without_gpl(root, p, expected):
+            found = used
             check_licence(p, used, found, used)
+        else:
+            raise SystemExit(f"fetch: {p}: its copyright file lacks {expected!r} or names the GPL; check it before use")
         fields.update(file=os.path.basename(deb), licence=used, source="debian",
                       copyright=f"Files: {files} -> License: {found}" if files else f"copyright text holds {expected!r}, no GPL")
         versions[p] = fields

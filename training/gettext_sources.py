@@ -5,10 +5,10 @@ fetch.py unpacks and licence-checks the packages (sources.DEBIAN); prepare.py ta
 Rows are {"en": msgid, "zh": msgstr, "src": "<kind>:<catalog>#<block>"}: a catalog's messages come
 sorted by msgid, so blocks of BLOCK neighbours (which share wording) go to the same split together.
 """
-import gettext
 import glob
-import json
 import os
+
+import l10n_formats as L
 
 BLOCK = 50
 SITE = "usr/lib/python3/dist-packages"
@@ -25,20 +25,7 @@ CATALOGS = {
 KINDS = list(CATALOGS)
 
 
-def _messages(path):
-    """(msgid, msgstr) of singular, translated entries; msgctxt dropped."""
-    if path.endswith(".json"):
-        data = json.load(open(path, encoding="utf-8"))["locale_data"]
-        entries = {k: v[0] if isinstance(v, list) and v else None for d in data.values() for k, v in d.items()}
-    else:
-        with open(path, "rb") as f:
-            entries = gettext.GNUTranslations(f)._catalog
-    for key, zh in entries.items():
-        if isinstance(key, str) and key and isinstance(zh, str) and zh:  # skips the header and plural forms
-            yield key.split("\x04", 1)[-1], zh
-
-
-def extract_all(root, skipped):
+def extract_all(root):
     rows = []
     for kind, patterns in CATALOGS.items():
         paths = sorted({p for pat in patterns for p in glob.glob(os.path.join(root, pat))})
@@ -46,6 +33,8 @@ def extract_all(root, skipped):
             raise SystemExit(f"prepare: no {kind} catalogs under {root} (run the fetch stage)")
         for path in paths:
             name = os.path.relpath(path, root).replace("/LC_MESSAGES/", "/")
-            for i, (en, zh) in enumerate(sorted(_messages(path))):
+            read = L.jed_messages if path.endswith(".json") else L.mo_messages
+            translated = sorted((en, zh) for en, zh in read(path) if zh)  # blocks count translated entries only
+            for i, (en, zh) in enumerate(translated):
                 rows.append({"en": en, "zh": zh, "src": f"{kind}:{name}#{i // BLOCK}"})
     return rows

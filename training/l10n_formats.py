@@ -4,8 +4,11 @@
   * Mozilla Fluent .ftl: {message id or id.attribute: text}, select expressions resolved to their
     default variant; resolve_ftl() substitutes term/message references the bundle defines;
   * Java-style .properties and XML .dtd entity files (Mozilla's older string formats);
-  * JavaScript string literals (monaco-editor's message bundles).
+  * JavaScript string literals (monaco-editor's message bundles);
+  * gettext: compiled .mo catalogs and their Jed JSON form (msgid -> msgstr).
 """
+import gettext
+import json
 import re
 import struct
 
@@ -192,3 +195,23 @@ def js_unquote(lit):
         return _JS_ESC.get(s, s)
     text = re.sub(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", esc, lit[1:-1], flags=re.S)
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")  # join \ud83d\ude00 pairs
+
+
+def mo_messages(path):
+    """(msgid, msgstr) of a compiled gettext catalog's singular entries, in the catalog's order; msgctxt
+    dropped, the header and plural forms skipped, untranslated (empty) entries kept for the filters to count."""
+    with open(path, "rb") as f:
+        catalog = gettext.GNUTranslations(f)._catalog
+    for key, zh in catalog.items():
+        if isinstance(key, str) and key and isinstance(zh, str):
+            yield key.split("\x04", 1)[-1], zh
+
+
+def jed_messages(path):
+    """The same for a catalog in Jed's JSON form ({"locale_data": {domain: {msgid: [msgstr, ...]}}})."""
+    with open(path, encoding="utf-8") as f:
+        domains = json.load(f)["locale_data"]
+    for messages in domains.values():
+        for key, value in messages.items():
+            if key and isinstance(value, list) and value and isinstance(value[0], str):
+                yield key.split("\x04", 1)[-1], value[0]

@@ -11,13 +11,13 @@ and work/data/stats.json with the number of pairs left after each cleaning step,
 """
 import collections
 import glob
-import gettext
 import hashlib
 import html
 import os
 import re
 from html.parser import HTMLParser
 
+import l10n_formats as L
 import sources
 from common import HERE, has_cjk, normalize, work, write_json, write_jsonl
 
@@ -96,12 +96,7 @@ def extract_help(root):
 def extract_ui(root):
     rows = []
     for mo in sorted(glob.glob(os.path.join(root, UI_DIR, "*.mo"))):
-        with open(mo, "rb") as f:
-            catalog = gettext.GNUTranslations(f)._catalog
-        for key, zh in catalog.items():
-            if not isinstance(key, str) or not key or not isinstance(zh, str):
-                continue  # header entry and plural forms
-            en = key.split("\x04", 1)[-1]  # drop msgctxt
+        for en, zh in L.mo_messages(mo):
             rows.append({"en": en, "zh": zh, "src": "ui:" + os.path.basename(mo)})
     return rows
 

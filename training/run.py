@@ -57,7 +57,9 @@ def main():
                      parity_path=os.path.join(out, "parity.json") if out else None, eval_limit=a.eval_limit)
     if a.from_scratch:
         cfg["init_from"] = None
-    cfg["keep_vocab"] = a.keep_vocab and cfg["init_from"] is not None
+    if a.keep_vocab and not cfg["init_from"]:
+        ap.error("--keep-vocab keeps the vocabulary of the model a run continues; this run starts from random weights")
+    cfg["keep_vocab"] = a.keep_vocab
     for name in (STAGES if "all" in a.stages else a.stages):
         stage(name, cfg)
 

@@ -210,7 +210,7 @@ def extract_all(root, work_dir):
         rows += extract_mozilla(root, kind, skipped[kind])
     rows += extract_monaco(work_dir, skipped["monaco"])
     rows += npm_sources.extract_all(work_dir, skipped)
-    rows += gettext_sources.extract_all(root, skipped)
+    rows += gettext_sources.extract_all(root)
     return rows, skipped
 
 

@@ -13,6 +13,7 @@ which is also what @huggingface/tokenizers gives for encode(">>L<< " + T).
 import os
 import random
 import subprocess
+import tempfile
 
 import sentencepiece as spm
 
@@ -69,11 +70,11 @@ def from_tokenizer_json(model_dir, prefix=None):
     rnd = random.Random(0)
     words = [" ".join("".join(rnd.choices("abcdefghijklmnop", k=rnd.randint(2, 7))) for _ in range(12))
              for _ in range(3000)]
-    seed = write_corpus(prefix + ".seed.txt", [{"en": w, "zh": w} for w in words])
-    train(vocab_size=300, prefix=prefix, corpus=seed)  # a throwaway fit, only for its trainer and normaliser specs
     proto = pb.ModelProto()
-    with open(prefix + ".model", "rb") as f:
-        proto.ParseFromString(f.read())
+    with tempfile.TemporaryDirectory() as tmp:  # a throwaway fit, only for its trainer and normaliser specs
+        seed = write_corpus(os.path.join(tmp, "seed.txt"), [{"en": w, "zh": w} for w in words])
+        with open(train(vocab_size=300, prefix=os.path.join(tmp, "seed"), corpus=seed), "rb") as f:
+            proto.ParseFromString(f.read())
     kinds = {"<pad>": pb.ModelProto.SentencePiece.CONTROL, "</s>": pb.ModelProto.SentencePiece.CONTROL,
              "<unk>": pb.ModelProto.SentencePiece.UNKNOWN, LANG_TOKENS["en"]: pb.ModelProto.SentencePiece.USER_DEFINED,
              LANG_TOKENS["zh"]: pb.ModelProto.SentencePiece.USER_DEFINED}
@@ -83,7 +84,8 @@ def from_tokenizer_json(model_dir, prefix=None):
     proto.trainer_spec.vocab_size = len(vocab)
     with open(prefix + ".model", "wb") as f:
         f.write(proto.SerializeToString())
-    os.remove(seed)
+    if os.path.exists(prefix + ".vocab"):
+        os.remove(prefix + ".vocab")  # a fitted vocabulary's listing; this one is tokenizer.json
     return prefix + ".model"
 
 
