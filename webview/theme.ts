@@ -1,7 +1,7 @@
 // Colours of the panel, all read from the `--vscode-*` CSS variables: the 256-entry colour lookup
 // table of the heatmaps, head and token-type colours. Rebuilt whenever VS Code changes the theme.
 
-import { color, interpolateLab, piecewise, rgb } from 'd3';
+import { color, lab, rgb } from 'd3';
 
 export const LUT_SIZE = 256;
 
@@ -42,15 +42,34 @@ function opaque(value: string, background: string): string {
   return rgb(parsed.r * a + base.r * (1 - a), parsed.g * a + base.g * (1 - a), parsed.b * a + base.b * (1 - a)).formatRgb();
 }
 
-/** 256 RGBA entries interpolated in Lab through `stops`: index 0 is the weakest value. */
+/**
+ * 256 RGBA entries interpolated in Lab through `stops`: index 0 is the weakest value. The same colours
+ * as d3's piecewise interpolateLab, computed on numbers: its string result, parsed back, made this a
+ * quarter of the panel's start-up (three tables, 768 entries).
+ */
 export function buildLut(stops: readonly string[]): Uint8ClampedArray {
-  const interpolate = piecewise(interpolateLab, [...stops]);
+  const points = stops.map((stop) => lab(stop));
+  const segments = points.length - 1;
   const lut = new Uint8ClampedArray(LUT_SIZE * 4);
   for (let i = 0; i < LUT_SIZE; i++) {
-    const c = rgb(interpolate(i / (LUT_SIZE - 1)));
-    lut.set([Math.round(c.r), Math.round(c.g), Math.round(c.b), 255], i * 4);
+    const position = (i / (LUT_SIZE - 1)) * segments;
+    const segment = Math.min(segments - 1, Math.floor(position));
+    const [from, to] = [points[segment], points[segment + 1]];
+    const t = position - segment;
+    const c = lab(mix(from.l, to.l, t), mix(from.a, to.a, t), mix(from.b, to.b, t)).rgb();
+    lut.set([channel(c.r), channel(c.g), channel(c.b), 255], i * 4);
   }
   return lut;
+}
+
+/** Rounded and clamped as d3 formats a colour (a typed array's own clamping rounds halves to even). */
+const channel = (value: number) => Math.max(0, Math.min(255, Math.round(value) || 0));
+
+/** Linear interpolation that keeps an undefined (NaN) channel at the other end's value, as d3 does. */
+function mix(from: number, to: number, t: number): number {
+  if (Number.isNaN(from)) return to;
+  if (Number.isNaN(to)) return from;
+  return from + (to - from) * t;
 }
 
 /** The LUT entry for `value` on a linear scale from 0 to `max`. */
@@ -67,10 +86,15 @@ export class Theme {
   colors!: ThemeColors;
   /** Sequential LUT: background → chart blue → foreground, so weak values fade into the page. */
   lut!: Uint8ClampedArray;
-  /** Position colours (first → last token). */
-  positionLut!: Uint8ClampedArray;
+  /** Position colours (first → last token); built when a view first asks (start-up builds only `lut`). */
+  get positionLut(): Uint8ClampedArray {
+    return (this.lazyLuts.position ??= buildLut([this.flat('charts-blue'), this.flat('charts-green'), this.flat('charts-orange')]));
+  }
   /** Signed values (Q, K, V): orange below zero → background at zero → blue above; entry 128 is zero. */
-  divergingLut!: Uint8ClampedArray;
+  get divergingLut(): Uint8ClampedArray {
+    return (this.lazyLuts.diverging ??= buildLut([this.flat('charts-orange'), this.colors.background, this.colors.accent]));
+  }
+  private lazyLuts: { position?: Uint8ClampedArray; diverging?: Uint8ClampedArray } = {};
   headColors!: readonly string[];
   tokenTypeColors!: { readonly special: string; readonly wordStart: string; readonly continuation: string };
   /** Increments on every rebuild, so views can tell stale drawings. */
@@ -123,6 +147,11 @@ export class Theme {
     return [this.colors.background, this.colors.foreground, this.colors.accent, ...this.headColors, this.colors.focus].join('|');
   }
 
+  /** A theme colour flattened onto the background. */
+  private flat(name: string): string {
+    return opaque(cssVariable(name), this.colors.background);
+  }
+
   private read(): void {
     const background = opaque(cssVariable('editor-background'), '#808080');
     const flat = (name: string) => opaque(cssVariable(name), background);
@@ -138,8 +167,7 @@ export class Theme {
       accent,
     };
     this.lut = buildLut([background, accent, foreground]);
-    this.positionLut = buildLut([flat('charts-blue'), flat('charts-green'), flat('charts-orange')]);
-    this.divergingLut = buildLut([flat('charts-orange'), background, accent]);
+    this.lazyLuts = {};
     const heads = HEAD_VARIABLES.map((name) => cssVariable(name)).filter((value) => value !== '').map((value) => opaque(value, background));
     this.headColors = heads.length > 0 ? heads : [accent];
     this.tokenTypeColors = { special: flat('charts-purple'), wordStart: flat('charts-blue'), continuation: flat('charts-orange') };
