@@ -2,12 +2,14 @@
 // the summary and answers questions): time to first paint and to the full model view, and the
 // longest task while the views of a 12 × 12 × 512 inspection are drawn.
 
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { summarize } from '../src/analysis/inspectionSummary';
 import { answerInEngine } from '../src/engine/panelAnswers';
 import type { PanelQuestion } from '../src/protocol/engineProtocol';
 import type { Inspection } from '../src/protocol/inspection';
-import { idle, launch, measures, now, panelLongTasks, switchView, waitForView, watchLongTasks, WebviewHost } from '../test/webview/harness';
+import { idle, launch, measures, now, panelLongTasks, readyPostedAt, REPO_ROOT, switchView, waitForView, watchLongTasks, WebviewHost } from '../test/webview/harness';
 import { round, sample, type Sample } from './stats';
 
 export interface PanelOpen {
@@ -18,7 +20,7 @@ export interface PanelOpen {
   readonly summary: Sample;
   /** From the summary's arrival to every small multiple drawn. */
   readonly contentToModelView: Sample;
-  /** From navigation start to the page's ready message (bundle loaded, panel built, listening). */
+  /** From navigation start to the page's ready message (bundle loaded, panel built, listening), on the page's clock. */
   readonly ready: Sample;
   /** The panel's own share: ready, then the model view drawn from the summary (what a user waits for
    * beside the engine's inspection, which runs meanwhile in its own process). */
@@ -29,10 +31,22 @@ export interface PanelOpen {
   readonly longestTaskMs: number;
 }
 
-async function openOnce(browser: Browser, inspection: Inspection, width: number): Promise<{ firstPaint: number; ready: number; summary: number; content: number; total: number; longest: number }> {
-  const host = await WebviewHost.open(browser, 'bench-panel', { width });
+/** The webview bundle as the VSIX ships it (minified), built once per bench run. */
+let production: string | undefined;
+function productionBundle(): string {
+  if (!production) {
+    const dir = path.join(REPO_ROOT, 'bench-results', 'production');
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'esbuild.mjs'), '--production', '--outdir', dir], { cwd: REPO_ROOT, stdio: 'inherit' });
+    production = dir;
+  }
+  return production;
+}
+
+async function openOnce(browser: Browser, inspection: Inspection, width: number, bundleDir: string): Promise<{ firstPaint: number; ready: number; summary: number; content: number; total: number; longest: number }> {
+  const host = await WebviewHost.open(browser, 'bench-panel', { width, bundleDir });
   try {
     await host.ready;
+    const ready = await readyPostedAt(host.page);
     await watchLongTasks(host.page);
     const since = await now(host.page);
     const started = performance.now();
@@ -48,18 +62,19 @@ async function openOnce(browser: Browser, inspection: Inspection, width: number)
       return { firstPaint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN, drawnAt: measure.startTime + measure.duration };
     });
     const long = await panelLongTasks(host, since);
-    return { firstPaint, ready: since, summary: summaryMs, content, total: drawnAt, longest: Math.max(0, ...long.map((t) => t.duration)) };
+    return { firstPaint, ready, summary: summaryMs, content, total: drawnAt, longest: Math.max(0, ...long.map((t) => t.duration)) };
   } finally {
     await host.page.context().close();
   }
 }
 
 export async function panelOpen(name: string, inspection: Inspection, repeats: number, width = 1280): Promise<PanelOpen> {
+  const bundleDir = productionBundle();
   const browser = await launch();
   try {
-    await openOnce(browser, inspection, width); // warm-up: Chromium's first page compiles the bundle
+    await openOnce(browser, inspection, width, bundleDir); // warm-up: Chromium's first page compiles the bundle
     const runs = [];
-    for (let i = 0; i < repeats; i++) runs.push(await openOnce(browser, inspection, width));
+    for (let i = 0; i < repeats; i++) runs.push(await openOnce(browser, inspection, width, bundleDir));
     return {
       name,
       firstPaint: sample(runs.map((r) => r.firstPaint)),
@@ -86,7 +101,7 @@ export async function viewSwitches(inspection: Inspection): Promise<ViewSwitch[]
   const browser = await launch();
   // Answered as the engine process answers them (rollout and the lens in onnxruntime).
   const answer = (kept: Inspection, method: string, params: unknown) => answerInEngine(kept, { method, params } as PanelQuestion);
-  const host = await WebviewHost.open(browser, 'bench-views', { width: 1280, inspection, answer });
+  const host = await WebviewHost.open(browser, 'bench-views', { width: 1280, inspection, answer, bundleDir: productionBundle() });
   try {
     await host.ready;
     await watchLongTasks(host.page);

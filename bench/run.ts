@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     log('panel: bundled model at 128 tokens');
     const real = await withModel(bundled, 'fp32', (model) => inspect(model, { text: atLeast(ENGLISH_PROSE, 2000), target: atLeast(CHINESE_PROSE, 1000), maxTokens: 128, targetLanguage: 'zh' }));
     const synthetic = syntheticInspection();
-    results.panel = [await panelOpen(`${real.modelName} @ 128`, real, repeats >= 10 ? 7 : 3), await panelOpen('synthetic 12×12×512', synthetic, 3)];
+    results.panel = [await panelOpen(`${real.modelName} @ 128`, real, repeats >= 10 ? 15 : 3), await panelOpen('synthetic 12×12×512', synthetic, 3)];
     log('panel: switching views of the 12×12×512 inspection');
     results.panelViews = await viewSwitches(synthetic);
   }

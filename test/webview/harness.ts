@@ -100,14 +100,20 @@ export const THEMES: Record<'dark' | 'light' | 'high-contrast', { bodyClass: str
   },
 };
 
-function webviewHtml(strings?: Record<string, unknown>): string {
+/**
+ * The panel's page as src/panel writes it: the stylesheet and the bundle as files beside it (loaded,
+ * parsed and compiled as Chromium loads a webview's resources), not inlined as the one-file report is.
+ */
+function webviewHtml(strings: Record<string, unknown> | undefined, bundleDir: string): string {
   // As the extension embeds the display language's table (src/panel): JSON the page reads before it starts.
   const table = strings ? `<script type="application/json" id="ti-strings">${JSON.stringify(strings).replace(/</g, '\\u003c')}</script>` : '';
+  const csp = `default-src 'none'; style-src file:; img-src data: blob:; script-src 'nonce-${NONCE}'`;
+  const fileUrl = (file: string) => pathToFileURL(file).href;
   return `<!DOCTYPE html><html lang="${strings ? 'zh-cn' : 'en'}"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<style nonce="${NONCE}">${css()}</style><title>Transformer Inspector</title></head>
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<link rel="stylesheet" href="${fileUrl(path.join(REPO_ROOT, 'media', 'panel.css'))}"><title>Transformer Inspector</title></head>
 <body><main id="app" aria-live="polite"><p class="status">Waiting</p></main>
-${table}<script nonce="${NONCE}">${script('webview.js')}</script></body></html>`;
+${table}<script nonce="${NONCE}" src="${fileUrl(path.join(bundleDir, 'webview.js'))}"></script></body></html>`;
 }
 
 /** Applies a theme the way VS Code does: variables on <html>'s style, a class on <body>. */
@@ -179,10 +185,10 @@ export class WebviewHost {
   static async open(
     browser: Browser,
     name: string,
-    options: { inspection?: Inspection; state?: unknown; theme?: keyof typeof THEMES; width?: number; height?: number; answer?: HostAnswer; strings?: Record<string, unknown> } = {},
+    options: { inspection?: Inspection; state?: unknown; theme?: keyof typeof THEMES; width?: number; height?: number; answer?: HostAnswer; strings?: Record<string, unknown>; /** Where webview.js is: dist/ unless a production build is measured. */ bundleDir?: string } = {},
   ): Promise<WebviewHost> {
     const file = path.join(RESULTS, 'pages', `${name}.html`);
-    writeFileSync(file, webviewHtml(options.strings));
+    writeFileSync(file, webviewHtml(options.strings, options.bundleDir ?? path.join(REPO_ROOT, 'dist')));
     const context = await browser.newContext({ viewport: { width: options.width ?? 1000, height: options.height ?? 900 } });
     const page = await context.newPage();
     const host = new WebviewHost(page, options.inspection, options.answer);
@@ -194,7 +200,11 @@ export class WebviewHost {
     await page.addInitScript(`(() => {
       let saved = ${JSON.stringify(options.state ?? null)} ?? undefined;
       window.acquireVsCodeApi = () => ({
-        postMessage(message) { window.tiHostReceive(message); },
+        postMessage(message) {
+          // The page's own clock when it said ready: the harness's reply through Playwright comes later.
+          if (message && message.type === 'ready') window.tiReadyPostedAt = performance.now();
+          window.tiHostReceive(message);
+        },
         getState() { return saved; },
         setState(next) { saved = next; window.tiHostState(next); },
       });
@@ -359,6 +369,9 @@ export function expectCells(cells: number[][][], lut: number[][], values: Float3
 
 /** The page's clock, for timings measured in the page. */
 export const now = (page: Page) => page.evaluate(() => performance.now());
+
+/** When the page posted its ready message, on the page's clock (ms from navigation start). */
+export const readyPostedAt = (page: Page) => page.evaluate(() => (globalThis as unknown as { tiReadyPostedAt: number }).tiReadyPostedAt);
 
 /** Starts collecting the page's long tasks (over 50 ms, the browser's definition). */
 export async function watchLongTasks(page: Page): Promise<void> {
