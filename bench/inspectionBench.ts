@@ -110,43 +110,61 @@ export interface OverheadResult {
   readonly inspectionRatio: number;
 }
 
+/**
+ * Rounds for one case: at least `repeats`, and enough that its plain runs add up to MIN_CASE_MS. A
+ * 5 ms run's median over 20 rounds moved by 10–30% between runs on the shared machine; the ratio of
+ * two such medians needs more of them.
+ */
+const MIN_CASE_MS = 3000;
+const MAX_ROUNDS = 400;
+async function roundsFor(repeats: number, plainRun: () => Promise<void>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await plainRun();
+    times.push(performance.now() - started);
+  }
+  return Math.max(repeats, Math.min(MAX_ROUNDS, Math.ceil(MIN_CASE_MS / median(times))));
+}
+
+async function timed(task: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await task();
+  return performance.now() - started;
+}
+
 export async function instrumentationOverhead(model: LoadedModel, cases: readonly TokenCase[], threads: number, repeats: number): Promise<OverheadResult[]> {
   const plain = await plainSessions(model, threads);
   const results: OverheadResult[] = [];
   try {
     for (const entry of cases) {
+      const plainRun = () => forward(model, entry.input, (runtime) => plain.get(runtime)!, modelOutputFetches);
+      const rounds = await roundsFor(repeats, plainRun);
+      const times = await interleaved({
+        plain: plainRun,
+        instrumented: () => forward(model, entry.input, (runtime) => runtime.session, (runtime) => inspectionFetches(runtime, { ffn: false })),
+        inspection: () => asThePanelGetsIt(model, entry.input),
+      }, rounds);
+      // The on-demand views apart: run after every inspection, their garbage and their sessions' use of
+      // the caches fell on the inspections measured with them (fp32 32 tokens: 1.20× with, see docs).
       const lensMs: number[] = [];
       const ffnMs: number[] = [];
-      const timed = async (into: number[], task: () => Promise<void>) => {
-        const started = performance.now();
-        await task();
-        into.push(performance.now() - started);
-      };
-      const times = await interleaved({
-        plain: () => forward(model, entry.input, (runtime) => plain.get(runtime)!, modelOutputFetches),
-        instrumented: () => forward(model, entry.input, (runtime) => runtime.session, (runtime) => inspectionFetches(runtime, { ffn: false })),
-        inspection: async () => {
-          const inspection = await asThePanelGetsIt(model, entry.input);
-          // Timed apart, so `inspection` stays what Inspect Selection waits for.
-          await timed(lensMs, () => lensOf(inspection));
-          await timed(ffnMs, () => ffnOf(inspection));
-        },
-      }, repeats);
-      // The lens and FFN times ran inside the inspection task (after its warm-up runs): take them out again.
-      const lensRuns = lensMs.slice(-repeats);
-      const ffnRuns = ffnMs.slice(-repeats);
-      const inspection = times.inspection.map((ms, i) => ms - lensRuns[i] - ffnRuns[i]);
-      const lens = model.stacks.some((runtime) => runtime.lens) ? lensRuns : undefined;
-      const ffn = model.stacks.some((runtime) => runtime.probes.ffn) ? ffnRuns : undefined;
+      for (let i = 0; i < repeats; i++) {
+        const inspected = await asThePanelGetsIt(model, entry.input);
+        lensMs.push(await timed(() => lensOf(inspected)));
+        ffnMs.push(await timed(() => ffnOf(inspected)));
+      }
+      const lens = model.stacks.some((runtime) => runtime.lens) ? lensMs : undefined;
+      const ffn = model.stacks.some((runtime) => runtime.probes.ffn) ? ffnMs : undefined;
       results.push({
         case: entry.name,
         plainRun: sample(times.plain),
         instrumentedRun: sample(times.instrumented),
-        inspection: sample(inspection),
+        inspection: sample(times.inspection),
         logitLens: lens && sample(lens),
         ffnActivations: ffn && sample(ffn),
         runRatio: round(median(times.instrumented) / median(times.plain), 3),
-        inspectionRatio: round(median(inspection) / median(times.plain), 3),
+        inspectionRatio: round(median(times.inspection) / median(times.plain), 3),
       });
     }
   } finally {

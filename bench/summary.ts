@@ -21,8 +21,8 @@ export function summaryMarkdown(results: Record<string, unknown>): string {
   const overhead = results.overhead as (OverheadResult & { model: string })[] | undefined;
   if (overhead) {
     out.push('## Instrumentation overhead (median ms, interleaved runs)\n\n');
-    out.push(table(['case', 'plain run', 'instrumented run', 'whole inspection', 'logit lens (on demand)', 'FFN activations (on demand)', 'run ratio', 'inspection ratio'],
-      overhead.map((r) => [`${r.model} ${r.case.split('@')[1]?.trim() ?? ''} tokens`, ms(r.plainRun), ms(r.instrumentedRun), ms(r.inspection), r.logitLens ? ms(r.logitLens) : '—', r.ffnActivations ? ms(r.ffnActivations) : '—', `${r.runRatio}×`, `${r.inspectionRatio}×`])));
+    out.push(table(['case', 'rounds', 'plain run', 'instrumented run', 'whole inspection', 'logit lens (on demand)', 'FFN activations (on demand)', 'run ratio', 'inspection ratio'],
+      overhead.map((r) => [`${r.model} ${r.case.split('@')[1]?.trim() ?? ''} tokens`, r.plainRun.runs, ms(r.plainRun), ms(r.instrumentedRun), ms(r.inspection), r.logitLens ? ms(r.logitLens) : '—', r.ffnActivations ? ms(r.ffnActivations) : '—', `${r.runRatio}×`, `${r.inspectionRatio}×`])));
   }
   const torch = results.torch as TorchResult[] | undefined;
   if (torch) {
