@@ -145,8 +145,8 @@ export async function instrumentationOverhead(model: LoadedModel, cases: readonl
         instrumented: () => forward(model, entry.input, (runtime) => runtime.session, (runtime) => inspectionFetches(runtime, { ffn: false })),
         inspection: () => asThePanelGetsIt(model, entry.input),
       }, rounds);
-      // The on-demand views apart: run after every inspection, their garbage and their sessions' use of
-      // the caches fell on the inspections measured with them (fp32 32 tokens: 1.20× with, see docs).
+      // The on-demand views apart: Inspect Selection never runs them, so their garbage and their own
+      // sessions' use of the caches stay out of the inspections timed above.
       const lensMs: number[] = [];
       const ffnMs: number[] = [];
       for (let i = 0; i < repeats; i++) {
