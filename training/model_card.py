@@ -195,7 +195,7 @@ def run(cfg):
     run_rows, on_gpu, runs = runs_section(run_dir, init, this_model)
     with open(os.path.join(out, warm_start.HISTORY_FILE), "w") as f:
         json.dump({"runs": runs}, f, indent=1)
-    lr = dict(tcfg, **tcfg["continued_lr"]) if init else tcfg
+    lr = dict(tcfg, **state.get("continued_lr", tcfg["continued_lr"])) if init else tcfg
     origin = (f"It continues the previously bundled model's training (its weights are the starting point: "
               f"{init['old_layers'][0]}+{init['old_layers'][1]} layers, {init['old_vocab']:,}-piece vocabulary; see Training) "
               f"on the translations that {sources} ship") if init else \

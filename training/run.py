@@ -1,6 +1,6 @@
 """Transformer Inspector en<->zh model recipe.
 
-usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--cooldown N] [--out DIR] [--from-scratch] [--keep-vocab] [--eval-limit N] STAGE [STAGE ...]
+usage: /usr/bin/python3 training/run.py [--config full|smoke] [--steps N] [--minutes M] [--cooldown N] [--out DIR] [--from-scratch] [--keep-vocab] [--peak-scale S] [--eval-limit N] STAGE [STAGE ...]
 stages: fetch prepare tokenizer baseline train export quantize evaluate card parity | all
 """
 import argparse
@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--minutes", type=float, help="train: stop at the first checkpoint after M minutes (resume later)")
     ap.add_argument("--cooldown", type=int, help="train: end the run with N steps whose learning rate falls linearly "
                     "to zero (kept in the checkpoint: a cut-off cooldown resumes on the same line)")
+    ap.add_argument("--peak-scale", type=float, help="train: a new run from the shipped weights warms up to this "
+                    "lr_scale (config continued_lr: 0.2, a peak of 7.2e-4); a resumed run keeps the one it started with")
     ap.add_argument("--out", help="export, quantize, evaluate, card and parity into DIR instead of the shipped model's "
                     "folder: to try a checkpoint before it replaces models/en-zh-transformer")
     ap.add_argument("--from-scratch", action="store_true", help="train: a new run starts from random weights, "
@@ -60,6 +62,10 @@ def main():
     if a.keep_vocab and not cfg["init_from"]:
         ap.error("--keep-vocab keeps the vocabulary of the model a run continues; this run starts from random weights")
     cfg["keep_vocab"] = a.keep_vocab
+    if a.peak_scale is not None:
+        if not cfg["init_from"]:
+            ap.error("--peak-scale sets the re-warm of a run continued from the shipped weights; this run starts from random weights")
+        cfg["continued_lr"] = dict(cfg["continued_lr"], lr_scale=a.peak_scale)
     for name in (STAGES if "all" in a.stages else a.stages):
         stage(name, cfg)
 

@@ -177,8 +177,13 @@ def run(cfg):
     if not os.path.exists(ckpt_path) and cfg.get("init_from"):
         state["init"] = warm_start.initialise(model, cfg["init_from"], [tok.sp.id_to_piece(i) for i in range(tok.vocab_size)])
         print(f"train: new run from the weights of {json.dumps({k: v for k, v in state['init'].items() if k != 'history'})}", flush=True)
-    # a run that starts from trained weights warms up again to a lower peak (config "continued_lr")
-    sched = dict(cfg, **cfg["continued_lr"]) if state.get("init") else cfg
+    # a run that starts from trained weights warms up again to a lower peak (config "continued_lr", or
+    # run.py --peak-scale), fixed at its first step so a resumed run keeps its own line
+    if state.get("init") and "continued_lr" not in state:
+        state["continued_lr"] = dict(cfg["continued_lr"])
+    elif state.get("continued_lr") and state["continued_lr"] != cfg["continued_lr"]:
+        print(f"train: this run keeps the schedule it started with, {state['continued_lr']}", flush=True)
+    sched = dict(cfg, **state["continued_lr"]) if state.get("init") else cfg
     if cfg.get("cooldown") and "cooldown" not in state:
         state["cooldown"] = {"from": state["step"], "to": state["step"] + cfg["cooldown"], "lr": lr_at(state["step"], sched)}
     cooldown = state.get("cooldown")
