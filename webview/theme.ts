@@ -88,12 +88,14 @@ export class Theme {
   lut!: Uint8ClampedArray;
   /** Position colours (first → last token); built when a view first asks (start-up builds only `lut`). */
   get positionLut(): Uint8ClampedArray {
-    return (this.lazyLuts.position ??= buildLut([this.flat('charts-blue'), this.flat('charts-green'), this.flat('charts-orange')]));
+    return (this.lazyLuts.position ??= buildLut(this.lazyStops.position));
   }
   /** Signed values (Q, K, V): orange below zero → background at zero → blue above; entry 128 is zero. */
   get divergingLut(): Uint8ClampedArray {
-    return (this.lazyLuts.diverging ??= buildLut([this.flat('charts-orange'), this.colors.background, this.colors.accent]));
+    return (this.lazyLuts.diverging ??= buildLut(this.lazyStops.diverging));
   }
+  /** The lazy tables' colours, read with the rest of the theme. */
+  private lazyStops!: { readonly position: readonly string[]; readonly diverging: readonly string[] };
   private lazyLuts: { position?: Uint8ClampedArray; diverging?: Uint8ClampedArray } = {};
   headColors!: readonly string[];
   tokenTypeColors!: { readonly special: string; readonly wordStart: string; readonly continuation: string };
@@ -147,11 +149,6 @@ export class Theme {
     return [this.colors.background, this.colors.foreground, this.colors.accent, ...this.headColors, this.colors.focus].join('|');
   }
 
-  /** A theme colour flattened onto the background. */
-  private flat(name: string): string {
-    return opaque(cssVariable(name), this.colors.background);
-  }
-
   private read(): void {
     const background = opaque(cssVariable('editor-background'), '#808080');
     const flat = (name: string) => opaque(cssVariable(name), background);
@@ -166,11 +163,13 @@ export class Theme {
       highlight: flat('editor-selectionBackground'),
       accent,
     };
+    const [green, orange] = [flat('charts-green'), flat('charts-orange')];
     this.lut = buildLut([background, accent, foreground]);
+    this.lazyStops = { position: [accent, green, orange], diverging: [orange, background, accent] };
     this.lazyLuts = {};
     const heads = HEAD_VARIABLES.map((name) => cssVariable(name)).filter((value) => value !== '').map((value) => opaque(value, background));
     this.headColors = heads.length > 0 ? heads : [accent];
-    this.tokenTypeColors = { special: flat('charts-purple'), wordStart: flat('charts-blue'), continuation: flat('charts-orange') };
+    this.tokenTypeColors = { special: flat('charts-purple'), wordStart: accent, continuation: orange };
     this.version++;
   }
 }
